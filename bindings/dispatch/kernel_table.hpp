@@ -1,0 +1,44 @@
+// Function-pointer tables of the kernels, one table per ISA. dispatch/kernels.cpp is
+// compiled once per ISA with that ISA's flags and defines one table; everything else
+// (compiled for baseline x86-64) only reads the pointers, so no code for a newer ISA
+// is ever instantiated or inlined outside its own translation unit.
+#pragma once
+
+#include <cstdint>
+
+#include <pyperf_tensor/kernels/elementwise.hpp>
+
+namespace pyperf_tensor::bindings
+{
+    template <class T>
+    struct typed_kernels
+    {
+        kernels::binary_kernel<T> binary[kernels::n_binary_ops];
+    };
+
+    struct kernel_table
+    {
+        const char* isa;
+        typed_kernels<float> f32;
+        typed_kernels<double> f64;
+        typed_kernels<std::int32_t> i32;
+        typed_kernels<std::int64_t> i64;
+
+        template <class T>
+        const typed_kernels<T>& of() const noexcept
+        {
+            if constexpr (std::is_same<T, float>::value)
+                return f32;
+            else if constexpr (std::is_same<T, double>::value)
+                return f64;
+            else if constexpr (std::is_same<T, std::int32_t>::value)
+                return i32;
+            else
+                return i64;
+        }
+    };
+
+    const kernel_table& kernels_sse2() noexcept;
+    const kernel_table& kernels_avx2() noexcept;
+    const kernel_table& kernels_avx512() noexcept;
+}

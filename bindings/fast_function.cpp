@@ -1,0 +1,135 @@
+#include "fast_function.hpp"
+
+#include <new>
+#include <stdexcept>
+
+#include <pyperf_tensor/core/error.hpp>
+
+namespace pyperf_tensor::bindings
+{
+    namespace
+    {
+        constexpr std::size_t max_params = 8;
+
+        struct fast_function
+        {
+            fast_signature sig;
+            fast_impl impl;
+            std::string doc;  // "name(a, b, out=None)\n--\n\n..." for inspect.signature
+            PyMethodDef def;
+        };
+
+        PyObject* call(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) noexcept
+        {
+            const auto& f = *static_cast<const fast_function*>(PyCapsule_GetPointer(self, nullptr));
+            const std::size_t n = f.sig.params.size();
+            py::handle slots[max_params];
+            if (static_cast<std::size_t>(nargs) > n)
+            {
+                PyErr_Format(PyExc_TypeError, "%s() takes at most %zu positional arguments (%zd given)", f.sig.name, n,
+                             nargs);
+                return nullptr;
+            }
+            for (Py_ssize_t i = 0; i < nargs; ++i)
+                slots[i] = args[i];
+            const Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+            for (Py_ssize_t k = 0; k < nkw; ++k)
+            {
+                PyObject* key = PyTuple_GET_ITEM(kwnames, k);
+                std::size_t i = 0;
+                while (i < n && PyUnicode_CompareWithASCIIString(key, f.sig.params[i]) != 0)
+                    ++i;
+                if (i == n)
+                {
+                    PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", f.sig.name, key);
+                    return nullptr;
+                }
+                if (slots[i])
+                {
+                    PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", f.sig.name,
+                                 f.sig.params[i]);
+                    return nullptr;
+                }
+                slots[i] = args[nargs + k];
+            }
+            for (std::size_t i = 0; i < n; ++i)
+                if (!slots[i])
+                {
+                    if (i < f.sig.required)
+                    {
+                        PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", f.sig.name,
+                                     f.sig.params[i]);
+                        return nullptr;
+                    }
+                    slots[i] = Py_None;
+                }
+            try
+            {
+                return f.impl(slots).release().ptr();
+            }
+            catch (...)
+            {
+                set_python_error(std::current_exception());
+                return nullptr;
+            }
+        }
+    }
+
+    void def_fast(py::module_& m, fast_signature sig, fast_impl impl)
+    {
+        if (sig.params.size() > max_params)
+            throw std::logic_error("def_fast: too many parameters");
+        auto* f = new fast_function{std::move(sig), std::move(impl), {}, {}};  // lives as long as the process
+        f->doc = std::string(f->sig.name) + "(";
+        for (std::size_t i = 0; i < f->sig.params.size(); ++i)
+            f->doc += std::string(i ? ", " : "") + f->sig.params[i] + (i < f->sig.required ? "" : "=None");
+        f->doc += ")\n--\n\n" + std::string(f->sig.doc);
+        f->def = PyMethodDef{f->sig.name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&call)),
+                             METH_FASTCALL | METH_KEYWORDS, f->doc.c_str()};
+        py::capsule self(static_cast<void*>(f));
+        py::object fn = py::reinterpret_steal<py::object>(PyCFunction_NewEx(&f->def, self.ptr(), m.attr("__name__").ptr()));
+        if (!fn)
+            throw py::error_already_set();
+        m.attr(f->sig.name) = fn;
+    }
+
+    void set_python_error(std::exception_ptr error) noexcept
+    {
+        try
+        {
+            std::rethrow_exception(error);
+        }
+        catch (py::error_already_set& e)
+        {
+            e.restore();
+        }
+        catch (const py::builtin_exception& e)
+        {
+            e.set_error();
+        }
+        catch (const dtype_error& e)
+        {
+            PyErr_SetString(PyExc_TypeError, e.what());
+        }
+        catch (const std::invalid_argument& e)  // shape_error, argument_error
+        {
+            PyErr_SetString(PyExc_ValueError, e.what());
+        }
+        catch (const std::overflow_error& e)
+        {
+            PyErr_SetString(PyExc_OverflowError, e.what());
+        }
+        catch (const std::bad_alloc&)
+        {
+            PyErr_SetString(PyExc_MemoryError, "out of memory");
+        }
+        catch (const std::exception& e)
+        {
+            PyErr_SetString(PyExc_RuntimeError, e.what());
+        }
+        catch (...)
+        {
+            PyErr_SetString(PyExc_RuntimeError, "unknown C++ exception");
+        }
+    }
+}

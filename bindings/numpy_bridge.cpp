@@ -1,0 +1,144 @@
+#include "numpy_bridge.hpp"
+
+namespace pyperf_tensor::bindings
+{
+    namespace
+    {
+        std::string type_name(py::handle obj) { return py::str(py::type::handle_of(obj).attr("__name__")); }
+
+        std::string describe(const py::array& a) { return py::str(a.dtype()); }
+
+        bool is_native(char byteorder) noexcept
+        {
+            const std::uint16_t probe = 1;
+            const bool little = *reinterpret_cast<const unsigned char*>(&probe) == 1;
+            return byteorder == '=' || byteorder == '|' || byteorder == (little ? '<' : '>');
+        }
+
+        // Rejects what cannot be viewed as-is and names the fix.
+        dtype_id array_dtype(const py::array& a, const char* op, const char* arg)
+        {
+            const py::dtype dt = a.dtype();
+            if (!is_native(dt.byteorder()))
+                throw dtype_error(std::string(op) + ": argument '" + arg + "' has non-native byte order (dtype "
+                                  + describe(a) + "); convert it with x.astype(x.dtype.newbyteorder('='))");
+            const char kind = dt.kind();
+            const auto size = dt.itemsize();
+            std::optional<dtype_id> d;
+            if (kind == 'f' && size == 4)
+                d = dtype_id::f32;
+            else if (kind == 'f' && size == 8)
+                d = dtype_id::f64;
+            else if (kind == 'i' && size == 4)
+                d = dtype_id::i32;
+            else if (kind == 'i' && size == 8)
+                d = dtype_id::i64;
+            if (!d)
+                throw dtype_error(std::string(op) + ": unsupported dtype " + describe(a) + " for argument '" + arg
+                                  + "' (supported: float32, float64, int32, int64)");
+            if (!(a.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_))
+                throw argument_error(std::string(op) + ": argument '" + arg
+                                     + "' is not aligned to its element size; copy it with numpy.ascontiguousarray()");
+            return *d;
+        }
+
+        bool is_masked_array(py::handle obj)
+        {
+            // numpy.ma is only loaded if someone made a masked array.
+            PyObject* ma = PyDict_GetItemString(PySys_GetObject("modules"), "numpy.ma");
+            if (ma == nullptr)
+                return false;
+            return py::isinstance(obj, py::reinterpret_borrow<py::object>(ma).attr("MaskedArray"));
+        }
+    }
+
+    operand read_operand(py::handle obj, const char* op, const char* arg)
+    {
+        operand x;
+        if (py::isinstance<py::array>(obj))
+        {
+            if (Py_TYPE(obj.ptr()) != py::detail::npy_api::get().PyArray_Type_ && is_masked_array(obj))
+                throw dtype_error(std::string(op) + ": argument '" + arg
+                                  + "' is a masked array and its mask would be ignored; pass x.filled(...) or x.data");
+            x.array = py::reinterpret_borrow<py::array>(obj);
+            x.dtype = array_dtype(x.array, op, arg);
+            return x;
+        }
+        if (PyFloat_Check(obj.ptr()) || (PyLong_Check(obj.ptr()) && !PyBool_Check(obj.ptr())))
+        {
+            x.scalar = obj;
+            x.is_float_scalar = PyFloat_Check(obj.ptr());
+            return x;
+        }
+        static const py::object numpy_generic = py::module_::import("numpy").attr("generic");
+        if (py::isinstance(obj, numpy_generic) && !PyBool_Check(obj.ptr()))
+        {
+            // A NumPy scalar keeps its dtype: view it as a 0-d array (one element, no user data copied).
+            x.array = py::array::ensure(obj);
+            x.dtype = array_dtype(x.array, op, arg);
+            return x;
+        }
+        throw dtype_error(std::string(op) + ": argument '" + arg + "' must be a numpy.ndarray or a Python int/float, got "
+                          + type_name(obj) + " (convert it with numpy.asarray(); pyperf_tensor never copies silently)");
+    }
+
+    dtype_id common_dtype(const char* op, const operand& a, const operand& b)
+    {
+        if (a.dtype && b.dtype && *a.dtype != *b.dtype)
+            throw dtype_error(std::string(op) + ": mixed dtypes " + dtype_name(*a.dtype) + " and " + dtype_name(*b.dtype)
+                              + "; cast one explicitly with .astype() (pyperf_tensor never converts silently)");
+        if (!a.dtype && !b.dtype)
+            return a.is_float_scalar || b.is_float_scalar ? dtype_id::f64 : dtype_id::i64;
+        const dtype_id d = a.dtype ? *a.dtype : *b.dtype;
+        const operand& s = a.dtype ? b : a;
+        if (!s.dtype && s.is_float_scalar && (d == dtype_id::i32 || d == dtype_id::i64))
+            throw dtype_error(std::string(op) + ": a Python float with a " + dtype_name(d)
+                              + " array would need a float64 copy; cast the array explicitly with .astype()");
+        return d;
+    }
+
+    py::array read_output(py::handle obj, const char* op, dtype_id d)
+    {
+        if (!py::isinstance<py::array>(obj))
+            throw dtype_error(std::string(op) + ": 'out' must be a numpy.ndarray, got " + type_name(obj));
+        auto out = py::reinterpret_borrow<py::array>(obj);
+        const dtype_id od = array_dtype(out, op, "out");
+        if (od != d)
+            throw dtype_error(std::string(op) + ": 'out' has dtype " + dtype_name(od) + " but the result is "
+                              + dtype_name(d));
+        if (!out.writeable())
+            throw argument_error(std::string(op) + ": 'out' is read-only");
+        return out;
+    }
+
+    dims operand_shape(const operand& x)
+    {
+        if (!x.array)
+            return dims{};
+        return dims(x.array.shape(), x.array.shape() + x.array.ndim());
+    }
+
+    py::array new_array(dtype_id d, const dims& shape, const operand& a, const operand& b)
+    {
+        bool fortran = shape.size() > 1;
+        for (const operand* x : {&a, &b})
+            if (x->array && x->array.ndim() == static_cast<py::ssize_t>(shape.size()))
+            {
+                const int flags = x->array.flags();
+                fortran = fortran && (flags & py::detail::npy_api::NPY_ARRAY_F_CONTIGUOUS_)
+                          && !(flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_);
+            }
+            else if (x->array && x->array.ndim() > 0)
+                fortran = false;
+        return dispatch_dtype(d,
+                              [&](auto tag)
+                              {
+                                  using T = decltype(tag);
+                                  const dims strides = fortran ? f_strides(shape) : c_strides(shape);
+                                  std::vector<py::ssize_t> s(shape.begin(), shape.end()), st;
+                                  for (index_t v : strides)
+                                      st.push_back(v * static_cast<py::ssize_t>(sizeof(T)));
+                                  return py::array(py::dtype::of<T>(), s, st);
+                              });
+    }
+}

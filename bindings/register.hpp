@@ -1,0 +1,9 @@
+// One registration function per op family; module.cpp calls them all.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace pyperf_tensor::bindings
+{
+    void register_elementwise(pybind11::module_& m);
+}

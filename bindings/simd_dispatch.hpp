@@ -1,0 +1,20 @@
+// Run-time choice of the kernel table: the best ISA this CPU (and OS) supports, or a
+// lower one forced by PYPERF_TENSOR_ARCH=sse2|avx2|avx512.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dispatch/kernel_table.hpp"
+
+namespace pyperf_tensor::bindings
+{
+    // ISAs this machine can run, lowest first: "sse2", "avx2", "avx512".
+    std::vector<std::string> available_isas();
+    // The kernels in use.
+    const kernel_table& active_kernels() noexcept;
+    // Select by name; throws argument_error for an unknown or unavailable ISA.
+    void select_isa(const std::string& name);
+    // PYPERF_TENSOR_ARCH if set, else the best available.
+    void select_isa_from_environment();
+}

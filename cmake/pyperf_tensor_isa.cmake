@@ -1,0 +1,19 @@
+# Compiler flags for each ISA pyperf_tensor compiles kernels for. Used by the Python
+# extension (one object library per ISA) and by the tests/benchmarks (one build per ISA).
+set(PYPERF_TENSOR_ISAS sse2 avx2 avx512)
+
+function(pyperf_tensor_isa_flags isa out_var)
+  if(isa STREQUAL "sse2")
+    set(flags -msse2)
+  elseif(isa STREQUAL "avx2")
+    set(flags -mavx2 -mfma)
+  elseif(isa STREQUAL "avx512")
+    set(flags -mavx512f -mavx512cd -mavx512bw -mavx512dq -mavx512vl)
+  else()
+    message(FATAL_ERROR "unknown ISA '${isa}'")
+  endif()
+  set(${out_var} ${flags} PARENT_SCOPE)
+endfunction()
+
+# Warnings every target of this project builds with.
+set(PYPERF_TENSOR_WARNINGS -Wall -Wextra -Wpedantic)

@@ -1,0 +1,45 @@
+// parallel_for: split [begin, end) into pieces of at least `grain` indices and run
+// body(lo, hi) on each, across the pool. Below two grains everything stays on the
+// calling thread (a 100x100 add never wakes the pool).
+#pragma once
+
+#include <cstddef>
+
+#include "../core/shape.hpp"
+#include "thread_pool.hpp"
+
+namespace pyperf_tensor
+{
+    // Pieces per thread: more than one so a thread slowed by a noisy neighbour does not
+    // hold everyone up; few enough that scheduling stays negligible.
+    inline constexpr index_t pieces_per_thread = 4;
+
+    template <class Body>
+    void parallel_for(index_t begin, index_t end, index_t grain, Body&& body)
+    {
+        const index_t n = end - begin;
+        if (n <= 0)
+            return;
+        if (grain < 1)
+            grain = 1;
+        const index_t threads = n >= 2 * grain ? static_cast<index_t>(get_num_threads()) : 1;
+        if (threads <= 1)
+        {
+            body(begin, end);
+            return;
+        }
+        index_t pieces = threads * pieces_per_thread;
+        if (pieces > n / grain)
+            pieces = n / grain;
+        // Piece boundaries on multiples of 64 indices keep SIMD bodies and cache lines whole.
+        const index_t step = ((n + pieces - 1) / pieces + 63) / 64 * 64;
+        pieces = (n + step - 1) / step;
+        run_chunks(static_cast<std::size_t>(pieces),
+                   [&](std::size_t piece)
+                   {
+                       const index_t lo = begin + static_cast<index_t>(piece) * step;
+                       const index_t hi = lo + step < end ? lo + step : end;
+                       body(lo, hi);
+                   });
+    }
+}

@@ -1,0 +1,13 @@
+// pyperf_tensor: the one include most users need.
+#pragma once
+
+#include "config.hpp"
+#include "core/error.hpp"
+#include "core/shape.hpp"
+#include "core/tensor.hpp"
+#include "core/view.hpp"
+#include "ops/elementwise.hpp"
+#include "parallel/parallel_for.hpp"
+#include "parallel/thread_pool.hpp"
+#include "simd/arch.hpp"
+#include "simd/loop.hpp"

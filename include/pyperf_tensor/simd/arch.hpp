@@ -1,0 +1,26 @@
+// The instruction sets pyperf_tensor targets, as xsimd architecture tags.
+// Header-only users get default_arch: whatever their -m flags enable. The Python
+// extension compiles kernels once per ISA below and picks one at run time.
+#pragma once
+
+#include <xsimd/xsimd.hpp>
+
+namespace pyperf_tensor::simd
+{
+    using sse2 = xsimd::sse2;
+    using avx2 = xsimd::fma3<xsimd::avx2>;
+    using avx512 = xsimd::avx512bw;
+    using default_arch = xsimd::default_arch;
+
+    // Compiler flags each ISA needs (documented here, applied by CMake's pyperf_tensor_isa_flags):
+    //   sse2: -msse2   avx2: -mavx2 -mfma   avx512: -mavx512f -mavx512cd -mavx512bw -mavx512dq -mavx512vl
+
+    // Short name of an xsimd arch as pyperf_tensor reports it.
+    template <class Arch>
+    constexpr const char* isa_name() noexcept
+    {
+        return Arch::version() >= xsimd::avx512f::version() ? "avx512"
+               : Arch::version() >= xsimd::avx2::version()  ? "avx2"
+                                                             : "sse2";
+    }
+}

@@ -1,0 +1,120 @@
+// The one vectorised loop skeleton: a body written once for both xsimd batches and
+// scalars, run over [0, n) as an aligned-store head, a batch body, and a scalar tail.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+#include "../core/shape.hpp"
+#include "arch.hpp"
+
+namespace pyperf_tensor::simd
+{
+    // What a loop body receives: tag::type is either xsimd::batch<T, Arch> or T.
+    template <class V>
+    struct lane_tag
+    {
+        using type = V;
+    };
+
+    // Load / store / broadcast that read the same for a batch and for a scalar, so a
+    // kernel body is written once.
+    template <class V, class T>
+    inline V load(const T* p) noexcept
+    {
+        if constexpr (std::is_arithmetic<V>::value)
+            return *p;
+        else
+            return V::load_unaligned(p);
+    }
+    template <class V, class T>
+    inline void store(T* p, const V& v) noexcept
+    {
+        if constexpr (std::is_arithmetic<V>::value)
+            *p = v;
+        else
+            v.store_unaligned(p);
+    }
+    // A non-temporal (streaming) store of a full register to an aligned address: it
+    // skips the read-for-ownership of the destination line, so an output larger than the
+    // caches costs 3 memory transfers per element instead of 4. xsimd 8.1 has no such
+    // store, so this is the one place pyperf_tensor names intrinsics. Scalars store
+    // normally. Call stream_fence() before another thread may read what was streamed.
+    template <class V, class T>
+    inline void store_stream(T* p, const V& v) noexcept
+    {
+        if constexpr (std::is_arithmetic<V>::value)
+            *p = v;
+#if defined(__AVX512F__)
+        else if constexpr (sizeof(V) == 64 && std::is_same<T, float>::value)
+            _mm512_stream_ps(p, v);
+        else if constexpr (sizeof(V) == 64 && std::is_same<T, double>::value)
+            _mm512_stream_pd(p, v);
+        else if constexpr (sizeof(V) == 64)
+            _mm512_stream_si512(reinterpret_cast<__m512i*>(p), v);
+#endif
+#if defined(__AVX__)
+        else if constexpr (sizeof(V) == 32 && std::is_same<T, float>::value)
+            _mm256_stream_ps(p, v);
+        else if constexpr (sizeof(V) == 32 && std::is_same<T, double>::value)
+            _mm256_stream_pd(p, v);
+        else if constexpr (sizeof(V) == 32)
+            _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
+#endif
+#if defined(__SSE2__)
+        else if constexpr (sizeof(V) == 16 && std::is_same<T, float>::value)
+            _mm_stream_ps(p, v);
+        else if constexpr (sizeof(V) == 16 && std::is_same<T, double>::value)
+            _mm_stream_pd(p, v);
+        else if constexpr (sizeof(V) == 16)
+            _mm_stream_si128(reinterpret_cast<__m128i*>(p), v);
+#endif
+        else
+            v.store_aligned(p);
+    }
+    inline void stream_fence() noexcept
+    {
+#if defined(__SSE2__)
+        _mm_sfence();
+#endif
+    }
+
+    template <class V, class T>
+    inline V splat(T x) noexcept
+    {
+        return V(x);
+    }
+
+    // Calls body(i, lane_tag<V>{}) so that every index in [0, n) is covered once, with
+    // V = xsimd::batch<T, Arch> on full registers and V = T elsewhere. Scalars run first
+    // until `anchor + i` is register-aligned (the output, so vector stores never split a
+    // cache line), then two registers per iteration, then the remainder.
+    template <class Arch, class T, class Body>
+    inline void for_each_lane(index_t n, const T* anchor, Body&& body) noexcept
+    {
+        using B = xsimd::batch<T, Arch>;
+        constexpr index_t width = static_cast<index_t>(B::size);
+        index_t i = 0;
+        const auto misalign = reinterpret_cast<std::uintptr_t>(anchor) % Arch::alignment();
+        if (misalign != 0 && misalign % sizeof(T) == 0)
+        {
+            index_t head = static_cast<index_t>((Arch::alignment() - misalign) / sizeof(T));
+            head = head < n ? head : n;
+            for (; i < head; ++i)
+                body(i, lane_tag<T>{});
+        }
+        for (; i + 2 * width <= n; i += 2 * width)
+        {
+            body(i, lane_tag<B>{});
+            body(i + width, lane_tag<B>{});
+        }
+        for (; i + width <= n; i += width)
+            body(i, lane_tag<B>{});
+        for (; i < n; ++i)
+            body(i, lane_tag<T>{});
+    }
+}
