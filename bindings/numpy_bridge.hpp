@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -108,14 +109,17 @@ namespace pyperf_tensor::bindings
             return view_of<const T>(x.array);
         if constexpr (std::is_integral<T>::value)
         {
-            const long long v = py::cast<long long>(x.scalar);  // OverflowError past 64 bits
-            if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max())
-                throw std::overflow_error(std::string(op) + ": Python integer " + std::to_string(v)
+            int overflow = 0;
+            const long long v = PyLong_AsLongLongAndOverflow(x.scalar.ptr(), &overflow);
+            if (overflow || v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max())
+                throw std::overflow_error(std::string(op) + ": Python integer " + std::string(py::str(x.scalar))
                                           + " out of bounds for " + dtype_name(dtype_of<T>()));
             slot = static_cast<T>(v);
         }
         else
-            slot = static_cast<T>(py::cast<double>(x.scalar));
+            slot = static_cast<T>(PyFloat_AsDouble(x.scalar.ptr()));  // an int past double's range: OverflowError
+            if (PyErr_Occurred())
+                throw py::error_already_set();
         return view<const T>(&slot, dims{});
     }
 

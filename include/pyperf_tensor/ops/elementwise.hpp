@@ -98,9 +98,9 @@ namespace pyperf_tensor
         if (!try_broadcast(shape, out.shape(), full) || full != out.shape())
             throw shape_error("output shape " + to_string(out.shape()) + " does not match the broadcast shape "
                               + to_string(shape) + " of the inputs");
-        detail::check_output_layout(out);
         if (out.size() == 0)
             return;
+        detail::check_output_layout(out);
         const detail::safe_input<T> sa(a, out), sb(b, out);
         const auto plan = detail::make_plan<3>(
             out.shape(),

@@ -1,0 +1,39 @@
+# The two commands of the README, plus the benchmarks. Each target sets itself up
+# (system packages, .venv, build) through scripts/setup.sh.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BUILD  := build/cpp
+JOBS   ?= 2
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: demo test test-cpp test-python bench bench-cpp setup clean
+
+demo: setup
+	$(PY) bench/python/demo.py
+
+test: setup test-cpp test-python
+
+setup:
+	scripts/setup.sh
+
+# doctest once per ISA + the find_package / add_subdirectory consumers.
+test-cpp:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPYPERF_TENSOR_BUILD_TESTS=ON
+	cmake --build $(BUILD) -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-python:
+	$(PY) -m pytest -q tests/python
+
+bench:
+	scripts/setup.sh bench
+	$(MAKE) bench-cpp
+	$(PY) bench/python/run.py --out out/bench
+
+bench-cpp:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPYPERF_TENSOR_BUILD_BENCH=ON
+	cmake --build $(BUILD) -j $(JOBS)
+	$(BUILD)/bench/bench_add_avx512 --benchmark_min_time=0.05 || $(BUILD)/bench/bench_add_avx2 --benchmark_min_time=0.05
+
+clean:
+	rm -rf build out

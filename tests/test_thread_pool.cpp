@@ -1,0 +1,120 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include <pyperf_tensor/parallel/parallel_for.hpp>
+
+using namespace pyperf_tensor;
+
+namespace
+{
+    struct threads_guard
+    {
+        explicit threads_guard(std::size_t n)
+            : saved(get_num_threads())
+        {
+            set_num_threads(n);
+        }
+        ~threads_guard() { set_num_threads(saved); }
+        std::size_t saved;
+    };
+}
+
+TEST_CASE("default thread count is positive and settable")
+{
+    CHECK(get_num_threads() >= 1);
+    threads_guard g(3);
+    CHECK(get_num_threads() == 3);
+    CHECK_THROWS_AS(set_num_threads(0), argument_error);
+    CHECK_THROWS_AS(set_num_threads(PYPERF_TENSOR_MAX_THREADS + 1), argument_error);
+}
+
+TEST_CASE("parallel_for covers every index exactly once, on several threads")
+{
+    threads_guard g(4);
+    const index_t n = 1 << 20;
+    std::vector<std::atomic<int>> hits(static_cast<std::size_t>(n));
+    std::mutex m;
+    std::set<std::thread::id> ids;
+    parallel_for(0, n, 1000,
+                 [&](index_t lo, index_t hi)
+                 {
+                     for (index_t i = lo; i < hi; ++i)
+                         hits[static_cast<std::size_t>(i)]++;
+                     std::lock_guard<std::mutex> lock(m);
+                     ids.insert(std::this_thread::get_id());
+                 });
+    for (auto& h : hits)
+        REQUIRE(h.load() == 1);
+    // Pieces are handed out dynamically; with 16 pieces at least the caller takes part.
+    CHECK(ids.size() >= 1);
+    CHECK(ids.size() <= 4);
+}
+
+TEST_CASE("work below two grains stays on the calling thread")
+{
+    threads_guard g(4);
+    std::thread::id seen;
+    int calls = 0;
+    parallel_for(0, 100, 64,
+                 [&](index_t lo, index_t hi)
+                 {
+                     seen = std::this_thread::get_id();
+                     ++calls;
+                     CHECK(lo == 0);
+                     CHECK(hi == 100);
+                 });
+    CHECK(calls == 1);
+    CHECK(static_cast<bool>(seen == std::this_thread::get_id()));
+}
+
+TEST_CASE("nested parallel_for runs inline instead of deadlocking")
+{
+    threads_guard g(2);
+    std::atomic<index_t> total{0};
+    parallel_for(0, 8, 1,
+                 [&](index_t lo, index_t hi)
+                 {
+                     for (index_t i = lo; i < hi; ++i)
+                         parallel_for(0, 1000, 1, [&](index_t a, index_t b) { total += b - a; });
+                 });
+    CHECK(total.load() == 8000);
+}
+
+TEST_CASE("concurrent callers share the pool safely")
+{
+    threads_guard g(2);
+    std::vector<std::thread> callers;
+    std::atomic<index_t> total{0};
+    for (int t = 0; t < 4; ++t)
+        callers.emplace_back(
+            [&]
+            {
+                for (int rep = 0; rep < 50; ++rep)
+                    parallel_for(0, 10000, 100, [&](index_t a, index_t b) { total += b - a; });
+            });
+    for (auto& c : callers)
+        c.join();
+    CHECK(total.load() == 4 * 50 * 10000);
+}
+
+TEST_CASE("an exception in a piece reaches the caller")
+{
+    threads_guard g(2);
+    CHECK_THROWS_AS(parallel_for(0, 100000, 10,
+                                 [&](index_t lo, index_t)
+                                 {
+                                     if (lo == 0)
+                                         throw std::runtime_error("boom");
+                                 }),
+                    std::runtime_error);
+    // The pool still works afterwards.
+    std::atomic<index_t> total{0};
+    parallel_for(0, 100000, 10, [&](index_t a, index_t b) { total += b - a; });
+    CHECK(total.load() == 100000);
+}
