@@ -33,7 +33,7 @@ bench:
 bench-cpp:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPYPERF_TENSOR_BUILD_BENCH=ON
 	cmake --build $(BUILD) -j $(JOBS)
-	$(BUILD)/bench/bench_add_avx512 --benchmark_min_time=0.05 || $(BUILD)/bench/bench_add_avx2 --benchmark_min_time=0.05
+	for isa in sse2 avx2 avx512; do $(BUILD)/bench/bench_add_$$isa --benchmark_min_time=0.05; done
 
 clean:
 	rm -rf build out

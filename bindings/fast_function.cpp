@@ -15,7 +15,7 @@ namespace pyperf_tensor::bindings
         {
             fast_signature sig;
             fast_impl impl;
-            std::string doc;  // "name(a, b, out=None)\n--\n\n..." for inspect.signature
+            std::string doc; // "name(a, b, out=None)\n--\n\n..." for inspect.signature
             PyMethodDef def;
         };
 
@@ -73,13 +73,13 @@ namespace pyperf_tensor::bindings
                 return nullptr;
             }
         }
-    }
+    } // namespace
 
     void def_fast(py::module_& m, fast_signature sig, fast_impl impl)
     {
         if (sig.params.size() > max_params)
             throw std::logic_error("def_fast: too many parameters");
-        auto* f = new fast_function{std::move(sig), std::move(impl), {}, {}};  // lives as long as the process
+        auto* f = new fast_function{std::move(sig), std::move(impl), {}, {}}; // lives as long as the process
         f->doc = std::string(f->sig.name) + "(";
         for (std::size_t i = 0; i < f->sig.params.size(); ++i)
             f->doc += std::string(i ? ", " : "") + f->sig.params[i] + (i < f->sig.required ? "" : "=None");
@@ -87,7 +87,8 @@ namespace pyperf_tensor::bindings
         f->def = PyMethodDef{f->sig.name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&call)),
                              METH_FASTCALL | METH_KEYWORDS, f->doc.c_str()};
         py::capsule self(static_cast<void*>(f));
-        py::object fn = py::reinterpret_steal<py::object>(PyCFunction_NewEx(&f->def, self.ptr(), m.attr("__name__").ptr()));
+        py::object fn =
+            py::reinterpret_steal<py::object>(PyCFunction_NewEx(&f->def, self.ptr(), m.attr("__name__").ptr()));
         if (!fn)
             throw py::error_already_set();
         m.attr(f->sig.name) = fn;
@@ -111,7 +112,7 @@ namespace pyperf_tensor::bindings
         {
             PyErr_SetString(PyExc_TypeError, e.what());
         }
-        catch (const std::invalid_argument& e)  // shape_error, argument_error
+        catch (const std::invalid_argument& e) // shape_error, argument_error
         {
             PyErr_SetString(PyExc_ValueError, e.what());
         }
@@ -132,4 +133,4 @@ namespace pyperf_tensor::bindings
             PyErr_SetString(PyExc_RuntimeError, "unknown C++ exception");
         }
     }
-}
+} // namespace pyperf_tensor::bindings

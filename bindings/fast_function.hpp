@@ -17,9 +17,9 @@ namespace pyperf_tensor::bindings
     struct fast_signature
     {
         const char* name;
-        std::vector<const char*> params;  // in positional order
-        std::size_t required;             // the first `required` params have no default (None)
-        const char* doc;                  // text after the signature line
+        std::vector<const char*> params; // in positional order
+        std::size_t required;            // the first `required` params have no default (None)
+        const char* doc;                 // text after the signature line
     };
 
     // impl receives one handle per parameter (None where not given).
@@ -29,4 +29,4 @@ namespace pyperf_tensor::bindings
 
     // Sets the Python error for the exception in flight (every C++ error maps to one).
     void set_python_error(std::exception_ptr error) noexcept;
-}
+} // namespace pyperf_tensor::bindings

@@ -21,7 +21,7 @@ PYBIND11_MODULE(_core, m)
     py::register_exception_translator([](std::exception_ptr p) { pt::bindings::set_python_error(p); });
 
     pt::bindings::select_isa_from_environment();
-    pt::get_num_threads();  // validates PYPERF_TENSOR_NUM_THREADS at import time
+    pt::get_num_threads(); // validates PYPERF_TENSOR_NUM_THREADS at import time
 
     m.def(
         "simd_info",
@@ -44,8 +44,9 @@ PYBIND11_MODULE(_core, m)
             pt::set_num_threads(static_cast<std::size_t>(n));
         },
         py::arg("n"), "set_num_threads(n): threads used by every later operation (1 = the calling thread only).");
-    m.def("get_num_threads", [] { return pt::get_num_threads(); },
-          "get_num_threads() -> int: threads operations may use.");
+    m.def(
+        "get_num_threads", [] { return pt::get_num_threads(); },
+        "get_num_threads() -> int: threads operations may use.");
 
     pt::bindings::register_elementwise(m);
 }

@@ -50,7 +50,7 @@ namespace pyperf_tensor::bindings
                 return false;
             return py::isinstance(obj, py::reinterpret_borrow<py::object>(ma).attr("MaskedArray"));
         }
-    }
+    } // namespace
 
     operand read_operand(py::handle obj, const char* op, const char* arg)
     {
@@ -78,14 +78,16 @@ namespace pyperf_tensor::bindings
             x.dtype = array_dtype(x.array, op, arg);
             return x;
         }
-        throw dtype_error(std::string(op) + ": argument '" + arg + "' must be a numpy.ndarray or a Python int/float, got "
-                          + type_name(obj) + " (convert it with numpy.asarray(); pyperf_tensor never copies silently)");
+        throw dtype_error(std::string(op) + ": argument '" + arg
+                          + "' must be a numpy.ndarray or a Python int/float, got " + type_name(obj)
+                          + " (convert it with numpy.asarray(); pyperf_tensor never copies silently)");
     }
 
     dtype_id common_dtype(const char* op, const operand& a, const operand& b)
     {
         if (a.dtype && b.dtype && *a.dtype != *b.dtype)
-            throw dtype_error(std::string(op) + ": mixed dtypes " + dtype_name(*a.dtype) + " and " + dtype_name(*b.dtype)
+            throw dtype_error(std::string(op) + ": mixed dtypes " + dtype_name(*a.dtype) + " and "
+                              + dtype_name(*b.dtype)
                               + "; cast one explicitly with .astype() (pyperf_tensor never converts silently)");
         if (!a.dtype && !b.dtype)
             return a.is_float_scalar || b.is_float_scalar ? dtype_id::f64 : dtype_id::i64;
@@ -141,4 +143,4 @@ namespace pyperf_tensor::bindings
                                   return py::array(py::dtype::of<T>(), s, st);
                               });
     }
-}
+} // namespace pyperf_tensor::bindings

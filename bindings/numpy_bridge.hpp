@@ -30,10 +30,14 @@ namespace pyperf_tensor::bindings
     {
         switch (d)
         {
-            case dtype_id::f32: return "float32";
-            case dtype_id::f64: return "float64";
-            case dtype_id::i32: return "int32";
-            default: return "int64";
+        case dtype_id::f32:
+            return "float32";
+        case dtype_id::f64:
+            return "float64";
+        case dtype_id::i32:
+            return "int32";
+        default:
+            return "int64";
         }
     }
 
@@ -43,18 +47,22 @@ namespace pyperf_tensor::bindings
     {
         switch (d)
         {
-            case dtype_id::f32: return f(float{});
-            case dtype_id::f64: return f(double{});
-            case dtype_id::i32: return f(std::int32_t{});
-            default: return f(std::int64_t{});
+        case dtype_id::f32:
+            return f(float{});
+        case dtype_id::f64:
+            return f(double{});
+        case dtype_id::i32:
+            return f(std::int32_t{});
+        default:
+            return f(std::int64_t{});
         }
     }
 
     template <class T>
     constexpr dtype_id dtype_of() noexcept
     {
-        return std::is_same<T, float>::value    ? dtype_id::f32
-               : std::is_same<T, double>::value ? dtype_id::f64
+        return std::is_same<T, float>::value          ? dtype_id::f32
+               : std::is_same<T, double>::value       ? dtype_id::f64
                : std::is_same<T, std::int32_t>::value ? dtype_id::i32
                                                       : dtype_id::i64;
     }
@@ -65,9 +73,9 @@ namespace pyperf_tensor::bindings
     {
         // Null (not an empty array: py::array's default constructor allocates one) for Python scalars.
         py::array array = py::reinterpret_steal<py::array>(py::handle());
-        std::optional<dtype_id> dtype;      // set for arrays
-        bool is_float_scalar = false;       // a Python float (otherwise a Python int)
-        py::handle scalar;                  // the Python scalar
+        std::optional<dtype_id> dtype; // set for arrays
+        bool is_float_scalar = false;  // a Python float (otherwise a Python int)
+        py::handle scalar;             // the Python scalar
     };
 
     // Reads `obj` as an operand of `op` named `arg`; TypeError for anything else.
@@ -117,23 +125,23 @@ namespace pyperf_tensor::bindings
             slot = static_cast<T>(v);
         }
         else
-            slot = static_cast<T>(PyFloat_AsDouble(x.scalar.ptr()));  // an int past double's range: OverflowError
-            if (PyErr_Occurred())
-                throw py::error_already_set();
+            slot = static_cast<T>(PyFloat_AsDouble(x.scalar.ptr())); // an int past double's range: OverflowError
+        if (PyErr_Occurred())
+            throw py::error_already_set();
         return view<const T>(&slot, dims{});
     }
 
     // Releases the GIL for work big enough to be worth the ~0.1 us it costs.
     class compute_section
     {
-    public:
+      public:
         explicit compute_section(index_t elements)
         {
             if (elements >= (index_t{1} << 14))
                 release_.emplace();
         }
 
-    private:
+      private:
         std::optional<py::gil_scoped_release> release_;
     };
-}
+} // namespace pyperf_tensor::bindings

@@ -43,7 +43,7 @@ namespace pyperf_tensor::bindings
             def_fast(m, {Op::name, {"a", "b", "out"}, 2, doc},
                      [op](const py::handle* args) { return binary_call(op, Op::name, args[0], args[1], args[2]); });
         }
-    }
+    } // namespace
 
     void register_elementwise(py::module_& m)
     {
@@ -53,4 +53,4 @@ namespace pyperf_tensor::bindings
                                     "written into that array (out=a is in place) and out is returned. Never copies\n"
                                     "or converts its inputs: mixed dtypes raise TypeError.");
     }
-}
+} // namespace pyperf_tensor::bindings

@@ -27,7 +27,7 @@ namespace pyperf_tensor::bindings
              }},
         };
         const kernel_table* active = nullptr;
-    }
+    } // namespace
 
     std::vector<std::string> available_isas()
     {
@@ -76,4 +76,4 @@ namespace pyperf_tensor::bindings
         }
         select_isa(available_isas().back());
     }
-}
+} // namespace pyperf_tensor::bindings

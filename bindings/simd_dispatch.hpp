@@ -17,4 +17,4 @@ namespace pyperf_tensor::bindings
     void select_isa(const std::string& name);
     // PYPERF_TENSOR_ARCH if set, else the best available.
     void select_isa_from_environment();
-}
+} // namespace pyperf_tensor::bindings

@@ -52,7 +52,7 @@ namespace
         for (index_t i = 0; i < got.size(); ++i)
             REQUIRE(got.data()[i] == want.data()[i]);
     }
-}
+} // namespace
 
 TEST_CASE("tests run the ISA this executable was built for")
 {
@@ -74,7 +74,7 @@ TEST_CASE_TEMPLATE("binary kernel: every length and alignment, contiguous and sc
                 kernel(a.data() + offset, 1, b.data(), 1, out.data() + offset, 1, n, mode);
                 for (index_t i = 0; i < n; ++i)
                     REQUIRE(out[offset + i] == a[offset + i] + b[i]);
-                REQUIRE(out[offset + n] == T(-1));  // nothing written past the end
+                REQUIRE(out[offset + n] == T(-1)); // nothing written past the end
                 kernel(a.data(), 0, b.data() + offset, 1, out.data() + offset, 1, n, mode);
                 for (index_t i = 0; i < n; ++i)
                     REQUIRE(out[offset + i] == a[0] + b[offset + i]);
@@ -176,7 +176,7 @@ TEST_CASE("add: aliasing gives NumPy's answer")
 
 TEST_CASE("add: large inputs use the pool and streaming stores with the same result")
 {
-    const index_t n = (index_t{9} << 20) / 4 + 3;  // above the 8 MiB streaming threshold
+    const index_t n = (index_t{9} << 20) / 4 + 3; // above the 8 MiB streaming threshold
     auto a = iota_tensor<float>(dims{n});
     auto b = iota_tensor<float>(dims{n}, 3.0f);
     const std::size_t saved = get_num_threads();

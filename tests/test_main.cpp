@@ -20,7 +20,7 @@ namespace
             return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
         return true;
     }
-}
+} // namespace
 
 int main(int argc, char** argv)
 {

@@ -15,15 +15,11 @@ namespace
 {
     struct threads_guard
     {
-        explicit threads_guard(std::size_t n)
-            : saved(get_num_threads())
-        {
-            set_num_threads(n);
-        }
+        explicit threads_guard(std::size_t n) : saved(get_num_threads()) { set_num_threads(n); }
         ~threads_guard() { set_num_threads(saved); }
         std::size_t saved;
     };
-}
+} // namespace
 
 TEST_CASE("default thread count is positive and settable")
 {

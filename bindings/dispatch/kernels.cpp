@@ -28,7 +28,7 @@ namespace pyperf_tensor::bindings
         {
             return make_typed<T>(std::make_index_sequence<kernels::n_binary_ops>{});
         }
-    }
+    } // namespace
 
     const kernel_table& PYPERF_TENSOR_CAT(kernels_, PYPERF_TENSOR_KERNEL_ISA)() noexcept
     {
@@ -36,4 +36,4 @@ namespace pyperf_tensor::bindings
                                             make_typed<std::int32_t>(), make_typed<std::int64_t>()};
         return table;
     }
-}
+} // namespace pyperf_tensor::bindings

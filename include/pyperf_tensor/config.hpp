@@ -10,12 +10,12 @@
 #define PYPERF_TENSOR_VERSION_STRING "0.1.0"
 
 // Largest rank a view can describe (NumPy 2 allows 64; 32 keeps views small and cheap to copy).
-#ifndef PYPERF_TENSOR_MAX_RANK  // Use the provided definition.
+#ifndef PYPERF_TENSOR_MAX_RANK // Use the provided definition.
 #define PYPERF_TENSOR_MAX_RANK 32
 #endif
 
 // Byte alignment of tensor storage (one cache line, also one AVX-512 register).
-#ifndef PYPERF_TENSOR_ALIGNMENT  // Use the provided definition.
+#ifndef PYPERF_TENSOR_ALIGNMENT // Use the provided definition.
 #define PYPERF_TENSOR_ALIGNMENT 64
 #endif
 
@@ -23,18 +23,18 @@
 // piece of work handed to one thread above it. Waking the pool costs a few microseconds;
 // a memory-bound f32 add moves ~12 bytes per element at ~100 GB/s, so 64Ki elements is
 // about 8 us of work: the break-even point measured on 2 cores (see bench/).
-#ifndef PYPERF_TENSOR_ELEMENTWISE_GRAIN  // Use the provided definition.
+#ifndef PYPERF_TENSOR_ELEMENTWISE_GRAIN // Use the provided definition.
 #define PYPERF_TENSOR_ELEMENTWISE_GRAIN 65536
 #endif
 
 // Output size (bytes) above which elementwise kernels write with streaming stores. 8 MiB:
 // with its inputs, such an op's working set no longer fits a typical 32 MiB L3 slice, and
 // streaming saves a quarter of the DRAM traffic (measured: 4000x4000 f32 add 5.8 -> 3.9 ms).
-#ifndef PYPERF_TENSOR_STREAMING_STORE_BYTES  // Use the provided definition.
+#ifndef PYPERF_TENSOR_STREAMING_STORE_BYTES // Use the provided definition.
 #define PYPERF_TENSOR_STREAMING_STORE_BYTES (std::size_t{8} << 20)
 #endif
 
 // Upper bound for set_num_threads (guards against typos like 10000).
-#ifndef PYPERF_TENSOR_MAX_THREADS  // Use the provided definition.
+#ifndef PYPERF_TENSOR_MAX_THREADS // Use the provided definition.
 #define PYPERF_TENSOR_MAX_THREADS 1024
 #endif

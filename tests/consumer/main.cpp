@@ -10,9 +10,9 @@ int main()
     pt::tensor<float> a(pt::dims{2, 3}, {1, 2, 3, 4, 5, 6});
     pt::tensor<float> row(pt::dims{3}, {10, 20, 30});
 
-    pt::tensor<float> c = pt::add(a, row);  // broadcasting, new tensor
-    pt::add_(a, 1.0f);                      // in place
-    pt::add_into(a, a, c);                  // into an existing output
+    pt::tensor<float> c = pt::add(a, row); // broadcasting, new tensor
+    pt::add_(a, 1.0f);                     // in place
+    pt::add_into(a, a, c);                 // into an existing output
 
     const bool ok = c(1, 2) == 36.0f && a(0, 0) == 13.0f;
     std::printf("%s: c(1, 2) = %g, a(0, 0) = %g, ISA %s, %zu threads\n", ok ? "consumer ok" : "consumer FAILED",

@@ -11,14 +11,14 @@ namespace pyperf_tensor
     // Shapes that do not broadcast, or an output of the wrong shape.
     class shape_error : public std::invalid_argument
     {
-    public:
+      public:
         using std::invalid_argument::invalid_argument;
     };
 
     // A dtype (or a mix of dtypes) an operation does not support.
     class dtype_error : public std::invalid_argument
     {
-    public:
+      public:
         using std::invalid_argument::invalid_argument;
     };
 
@@ -26,7 +26,7 @@ namespace pyperf_tensor
     // a thread count out of range, a malformed environment variable.
     class argument_error : public std::invalid_argument
     {
-    public:
+      public:
         using std::invalid_argument::invalid_argument;
     };
-}
+} // namespace pyperf_tensor

@@ -17,7 +17,7 @@ namespace pyperf_tensor
     // Up to PYPERF_TENSOR_MAX_RANK extents or strides, stored inline.
     class dims
     {
-    public:
+      public:
         // Storage is not zeroed: views and shapes are built on every call, and zeroing 32
         // slots of each showed up in the per-call cost of small operations.
         static constexpr std::size_t capacity = PYPERF_TENSOR_MAX_RANK;
@@ -84,7 +84,7 @@ namespace pyperf_tensor
         }
         friend bool operator!=(const dims& a, const dims& b) noexcept { return !(a == b); }
 
-    private:
+      private:
         template <class It>
         void assign(It first, It last)
         {
@@ -99,7 +99,7 @@ namespace pyperf_tensor
                                      + std::to_string(capacity) + ")");
         }
 
-        std::array<index_t, capacity> v_;  // only [0, n_) is meaningful; left uninitialised on purpose
+        std::array<index_t, capacity> v_; // only [0, n_) is meaningful; left uninitialised on purpose
         std::size_t n_ = 0;
     };
 
@@ -176,4 +176,4 @@ namespace pyperf_tensor
                               + to_string(b));
         return result;
     }
-}
+} // namespace pyperf_tensor

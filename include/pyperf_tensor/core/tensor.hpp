@@ -16,26 +16,17 @@ namespace pyperf_tensor
     {
         static_assert(std::is_trivially_copyable<T>::value, "tensor holds trivially copyable values");
 
-    public:
+      public:
         using value_type = T;
 
         tensor() = default;
         // Zero-filled, like std::vector.
-        explicit tensor(const dims& shape)
-            : tensor(shape, T{})
-        {
-        }
-        tensor(const dims& shape, T fill)
-            : tensor(uninitialized(shape))
-        {
-            std::fill(data(), data() + size(), fill);
-        }
-        tensor(const dims& shape, std::initializer_list<T> values)
-            : tensor(uninitialized(shape))
+        explicit tensor(const dims& shape) : tensor(shape, T{}) {}
+        tensor(const dims& shape, T fill) : tensor(uninitialized(shape)) { std::fill(data(), data() + size(), fill); }
+        tensor(const dims& shape, std::initializer_list<T> values) : tensor(uninitialized(shape))
         {
             if (static_cast<index_t>(values.size()) != size())
-                throw shape_error("tensor: " + std::to_string(values.size()) + " values for shape "
-                                  + to_string(shape));
+                throw shape_error("tensor: " + std::to_string(values.size()) + " values for shape " + to_string(shape));
             std::copy(values.begin(), values.end(), data());
         }
         // Storage left uninitialised: for outputs that are about to be written in full.
@@ -46,13 +37,12 @@ namespace pyperf_tensor
             t.strides_ = c_strides(shape);
             const index_t n = size_of(shape);
             if (n > 0)
-                t.storage_.reset(static_cast<T*>(
-                    ::operator new(static_cast<std::size_t>(n) * sizeof(T), std::align_val_t(PYPERF_TENSOR_ALIGNMENT))));
+                t.storage_.reset(static_cast<T*>(::operator new(static_cast<std::size_t>(n) * sizeof(T),
+                                                                std::align_val_t(PYPERF_TENSOR_ALIGNMENT))));
             return t;
         }
 
-        tensor(const tensor& other)
-            : tensor(uninitialized(other.shape_))
+        tensor(const tensor& other) : tensor(uninitialized(other.shape_))
         {
             if (size() > 0)
                 std::memcpy(data(), other.data(), static_cast<std::size_t>(size()) * sizeof(T));
@@ -87,7 +77,7 @@ namespace pyperf_tensor
         view<T> as_view() noexcept { return view<T>(data(), shape_, strides_); }
         view<const T> as_view() const noexcept { return view<const T>(data(), shape_, strides_); }
 
-    private:
+      private:
         struct aligned_delete
         {
             void operator()(T* p) const noexcept { ::operator delete(p, std::align_val_t(PYPERF_TENSOR_ALIGNMENT)); }
@@ -96,4 +86,4 @@ namespace pyperf_tensor
         dims shape_;
         dims strides_;
     };
-}
+} // namespace pyperf_tensor

@@ -26,26 +26,22 @@ namespace pyperf_tensor
         {
         };
         template <class E>
-        struct is_strided_container<E,
-                                    std::void_t<decltype(std::declval<E&>().data()),
-                                                decltype(std::declval<E&>().shape()),
-                                                decltype(std::declval<E&>().strides())>> : std::true_type
+        struct is_strided_container<
+            E, std::void_t<decltype(std::declval<E&>().data()), decltype(std::declval<E&>().shape()),
+                           decltype(std::declval<E&>().strides())>> : std::true_type
         {
         };
-    }
+    } // namespace detail
 
     template <class T>
     class view
     {
-    public:
+      public:
         using value_type = std::remove_const_t<T>;
 
         view() noexcept = default;
         // Strided memory: strides are in elements, not bytes.
-        view(T* data, const dims& shape, const dims& strides)
-            : data_(data)
-            , shape_(shape)
-            , strides_(strides)
+        view(T* data, const dims& shape, const dims& strides) : data_(data), shape_(shape), strides_(strides)
         {
             if (shape.size() != strides.size())
                 throw shape_error("view: shape " + to_string(shape) + " and strides " + to_string(strides)
@@ -55,25 +51,18 @@ namespace pyperf_tensor
                     throw shape_error("view: negative extent in shape " + to_string(shape));
         }
         // C-contiguous memory.
-        view(T* data, const dims& shape)
-            : view(data, shape, c_strides(shape))
-        {
-        }
+        view(T* data, const dims& shape) : view(data, shape, c_strides(shape)) {}
         // Anything with data(), shape(), strides() in elements: pyperf_tensor::tensor,
         // xt::xtensor, xt::xarray, xt::adapt(...). The pointer is taken, never the data.
-        template <class E,
-                  class = std::enable_if_t<detail::is_strided_container<std::remove_reference_t<E>>::value
-                                           && !std::is_same<std::decay_t<E>, view>::value>>
-        view(E&& e)  // NOLINT: implicit on purpose, so containers pass where views are expected
+        template <class E, class = std::enable_if_t<detail::is_strided_container<std::remove_reference_t<E>>::value
+                                                    && !std::is_same<std::decay_t<E>, view>::value>>
+        view(E&& e) // NOLINT: implicit on purpose, so containers pass where views are expected
             : view(first_element(e), dims(e.shape()), dims(e.strides()))
         {
         }
         // view<float> -> view<const float>
         template <class U, class = std::enable_if_t<std::is_same<const U, T>::value && !std::is_same<U, T>::value>>
-        view(const view<U>& other) noexcept
-            : data_(other.data())
-            , shape_(other.shape())
-            , strides_(other.strides())
+        view(const view<U>& other) noexcept : data_(other.data()), shape_(other.shape()), strides_(other.strides())
         {
         }
 
@@ -95,7 +84,7 @@ namespace pyperf_tensor
 
         bool is_c_contiguous() const noexcept { return matches(c_strides(shape_)); }
 
-    private:
+      private:
         template <class E>
         static T* first_element(E& e)
         {
@@ -131,4 +120,4 @@ namespace pyperf_tensor
     {
         return v;
     }
-}
+} // namespace pyperf_tensor

@@ -27,7 +27,7 @@ namespace pyperf_tensor::kernels
         };
         template <class V>
         using arith_t = typename arith<V>::type;
-    }
+    } // namespace detail
 
     struct add_op
     {
@@ -68,8 +68,7 @@ namespace pyperf_tensor::kernels
                 store_mode mode) noexcept;
 
     template <class Arch, class Op, class T>
-    void binary(const T* a, index_t sa, const T* b, index_t sb, T* out, index_t so, index_t n,
-                store_mode mode) noexcept
+    void binary(const T* a, index_t sa, const T* b, index_t sb, T* out, index_t so, index_t n, store_mode mode) noexcept
     {
         const Op op{};
         if (so == 1 && (sa == 1 || sa == 0) && (sb == 1 || sb == 0))
@@ -103,4 +102,4 @@ namespace pyperf_tensor::kernels
         for (index_t i = 0; i < n; ++i)
             out[i * so] = op(a[i * sa], b[i * sb]);
     }
-}
+} // namespace pyperf_tensor::kernels

@@ -43,7 +43,8 @@ namespace pyperf_tensor
         }
         inline kernels::store_mode store_mode_for(std::size_t output_bytes) noexcept
         {
-            return output_bytes > streaming_threshold_bytes() ? kernels::store_mode::stream : kernels::store_mode::normal;
+            return output_bytes > streaming_threshold_bytes() ? kernels::store_mode::stream
+                                                              : kernels::store_mode::normal;
         }
 
         // Reject outputs whose elements alias one another (a zero stride on a real axis):
@@ -63,11 +64,11 @@ namespace pyperf_tensor
         template <class T>
         struct safe_input
         {
-            safe_input(view<const T> in, const view<T>& out)
-                : v(in)
+            safe_input(view<const T> in, const view<T>& out) : v(in)
             {
-                if (!may_overlap(in, out) || (in.data() == out.data()
-                                              && broadcast_strides(in, out.shape()) == broadcast_strides(out, out.shape())))
+                if (!may_overlap(in, out)
+                    || (in.data() == out.data()
+                        && broadcast_strides(in, out.shape()) == broadcast_strides(out, out.shape())))
                     return;
                 copy = tensor<T>::uninitialized(in.shape());
                 const auto p = make_plan<2>(in.shape(), {copy.strides(), in.strides()});
@@ -82,7 +83,7 @@ namespace pyperf_tensor
             view<const T> v;
             tensor<T> copy;
         };
-    }
+    } // namespace detail
 
     // The engine behind every binary op: validates, broadcasts, handles aliasing and
     // threads, and calls `kernel` on 1-D runs. The Python bindings call it with a kernel
@@ -102,9 +103,9 @@ namespace pyperf_tensor
             return;
         detail::check_output_layout(out);
         const detail::safe_input<T> sa(a, out), sb(b, out);
-        const auto plan = detail::make_plan<3>(
-            out.shape(),
-            {out.strides(), detail::broadcast_strides(sa.v, out.shape()), detail::broadcast_strides(sb.v, out.shape())});
+        const auto plan =
+            detail::make_plan<3>(out.shape(), {out.strides(), detail::broadcast_strides(sa.v, out.shape()),
+                                               detail::broadcast_strides(sb.v, out.shape())});
         const auto mode = detail::store_mode_for(static_cast<std::size_t>(plan.size) * sizeof(T));
         T* const po = out.data();
         const T* const pa = sa.v.data();
@@ -112,10 +113,10 @@ namespace pyperf_tensor
         parallel_for(0, plan.size, PYPERF_TENSOR_ELEMENTWISE_GRAIN,
                      [&](index_t lo, index_t hi)
                      {
-                         detail::for_each_run(plan, lo, hi,
-                                              [&](const std::array<index_t, 3>& off, const std::array<index_t, 3>& st,
-                                                  index_t n)
-                                              { kernel(pa + off[1], st[1], pb + off[2], st[2], po + off[0], st[0], n, mode); });
+                         detail::for_each_run(
+                             plan, lo, hi,
+                             [&](const std::array<index_t, 3>& off, const std::array<index_t, 3>& st, index_t n)
+                             { kernel(pa + off[1], st[1], pb + off[2], st[2], po + off[0], st[0], n, mode); });
                      });
     }
 
@@ -126,20 +127,13 @@ namespace pyperf_tensor
         template <class T, class A>
         struct input
         {
-            explicit input(const A& a)
-                : v(make_view(a))
-            {
-            }
+            explicit input(const A& a) : v(make_view(a)) {}
             view<const T> v;
         };
         template <class T, class A>
         struct scalar_input
         {
-            explicit scalar_input(A a)
-                : value(static_cast<T>(a))
-                , v(&value, dims{})
-            {
-            }
+            explicit scalar_input(A a) : value(static_cast<T>(a)), v(&value, dims{}) {}
             T value;
             view<const T> v;
         };
@@ -147,7 +141,7 @@ namespace pyperf_tensor
         template <class A, class = void>
         struct value_type_of
         {
-            using type = void;  // arithmetic scalars adopt the other operand's type
+            using type = void; // arithmetic scalars adopt the other operand's type
         };
         template <class A>
         struct value_type_of<A, std::enable_if_t<!std::is_arithmetic<A>::value>>
@@ -176,7 +170,7 @@ namespace pyperf_tensor
         {
             return &kernels::binary<simd::default_arch, Op, T>;
         }
-    }
+    } // namespace detail
 
     // out = op(a, b), written into `out` (shape must equal the broadcast shape).
     template <class Op, class Out, class A, class B>
@@ -216,4 +210,4 @@ namespace pyperf_tensor
     {
         binary_into<kernels::add_op>(a, a, b);
     }
-}
+} // namespace pyperf_tensor

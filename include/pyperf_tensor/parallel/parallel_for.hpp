@@ -42,4 +42,4 @@ namespace pyperf_tensor
                        body(lo, hi);
                    });
     }
-}
+} // namespace pyperf_tensor

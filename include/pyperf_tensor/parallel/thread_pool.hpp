@@ -39,22 +39,21 @@ namespace pyperf_tensor
         // A non-owning reference to a callable: no allocation per job.
         class chunk_fn
         {
-        public:
+          public:
             template <class F>
             explicit chunk_fn(F& f) noexcept
-                : object_(&f)
-                , call_([](void* o, std::size_t i) { (*static_cast<F*>(o))(i); })
+                : object_(&f), call_([](void* o, std::size_t i) { (*static_cast<F*>(o))(i); })
             {
             }
             void operator()(std::size_t i) const { call_(object_, i); }
 
-        private:
+          private:
             void* object_;
             void (*call_)(void*, std::size_t);
         };
 
         inline thread_local bool inside_pool_job = false;
-    }
+    } // namespace detail
 
     // Cores this process may run on (honours taskset / cgroup CPU affinity).
     inline std::size_t usable_cores() noexcept
@@ -76,8 +75,8 @@ namespace pyperf_tensor
     inline void check_thread_count(long long n)
     {
         if (n < 1 || n > PYPERF_TENSOR_MAX_THREADS)
-            throw argument_error("number of threads must be between 1 and "
-                                 + std::to_string(PYPERF_TENSOR_MAX_THREADS) + ", got " + std::to_string(n));
+            throw argument_error("number of threads must be between 1 and " + std::to_string(PYPERF_TENSOR_MAX_THREADS)
+                                 + ", got " + std::to_string(n));
     }
 
     // The default thread count: PYPERF_TENSOR_NUM_THREADS if set, else usable_cores().
@@ -97,7 +96,7 @@ namespace pyperf_tensor
 
     class thread_pool
     {
-    public:
+      public:
         explicit thread_pool(std::size_t num_threads)
         {
             check_thread_count(static_cast<long long>(num_threads));
@@ -159,7 +158,7 @@ namespace pyperf_tensor
             return true;
         }
 
-    private:
+      private:
         // ~0.3 ms of pause instructions on a 3.7 GHz Zen core before sleeping.
         static constexpr int spin_limit = 1 << 14;
 
@@ -222,8 +221,8 @@ namespace pyperf_tensor
         }
 
         std::vector<std::thread> workers_;
-        std::mutex run_mutex_;  // one job at a time
-        std::mutex mutex_;      // guards job setup, sleeping and stop_
+        std::mutex run_mutex_; // one job at a time
+        std::mutex mutex_;     // guards job setup, sleeping and stop_
         std::condition_variable wake_;
         std::condition_variable done_;
         std::atomic<std::uint64_t> generation_{0};
@@ -243,15 +242,15 @@ namespace pyperf_tensor
         struct global_pool_state
         {
             std::mutex mutex;
-            std::size_t num_threads = 0;  // 0: not decided yet
-            std::shared_ptr<thread_pool> pool;  // shared: set_num_threads may swap it mid-job
+            std::size_t num_threads = 0;       // 0: not decided yet
+            std::shared_ptr<thread_pool> pool; // shared: set_num_threads may swap it mid-job
             std::atomic<bool> forked{false};
 
             static global_pool_state& instance()
             {
                 static global_pool_state* state = []
                 {
-                    auto* s = new global_pool_state();  // never destroyed: workers may outlive static dtors
+                    auto* s = new global_pool_state(); // never destroyed: workers may outlive static dtors
 #if defined(__linux__)
                     // Hold the mutex across fork() so the child never inherits it locked.
                     pthread_atfork([] { instance().mutex.lock(); }, [] { instance().mutex.unlock(); },
@@ -266,7 +265,7 @@ namespace pyperf_tensor
                 return *state;
             }
         };
-    }
+    } // namespace detail
 
     inline std::size_t get_num_threads()
     {
@@ -286,7 +285,7 @@ namespace pyperf_tensor
         if (s.num_threads == n)
             return;
         s.num_threads = n;
-        s.pool.reset();  // joins the old workers; a new pool is made on next use
+        s.pool.reset(); // joins the old workers; a new pool is made on next use
     }
 
     // Runs a job of num_chunks chunks on the global pool, or on the calling thread when
@@ -300,7 +299,7 @@ namespace pyperf_tensor
         {
             std::lock_guard<std::mutex> lock(s.mutex);
             if (s.forked.exchange(false))
-                new std::shared_ptr<thread_pool>(std::move(s.pool));  // leaked: its threads do not exist in this child
+                new std::shared_ptr<thread_pool>(std::move(s.pool)); // leaked: its threads do not exist in this child
             if (s.num_threads == 0)
                 s.num_threads = default_num_threads();
             if (!s.pool && s.num_threads > 1)
@@ -312,4 +311,4 @@ namespace pyperf_tensor
         for (std::size_t i = 0; i < num_chunks; ++i)
             fn(i);
     }
-}
+} // namespace pyperf_tensor

@@ -21,6 +21,6 @@ namespace pyperf_tensor::simd
     {
         return Arch::version() >= xsimd::avx512f::version() ? "avx512"
                : Arch::version() >= xsimd::avx2::version()  ? "avx2"
-                                                             : "sse2";
+                                                            : "sse2";
     }
-}
+} // namespace pyperf_tensor::simd

@@ -117,4 +117,4 @@ namespace pyperf_tensor::simd
         for (; i < n; ++i)
             body(i, lane_tag<T>{});
     }
-}
+} // namespace pyperf_tensor::simd

@@ -15,11 +15,11 @@ namespace pyperf_tensor::detail
     template <std::size_t N>
     struct nd_plan
     {
-        std::size_t rank = 0;                                 // 0: a single element
-        index_t size = 0;                                     // elements visited
-        std::array<index_t, PYPERF_TENSOR_MAX_RANK> shape;  // outermost first; [0, rank) used
+        std::size_t rank = 0;                              // 0: a single element
+        index_t size = 0;                                  // elements visited
+        std::array<index_t, PYPERF_TENSOR_MAX_RANK> shape; // outermost first; [0, rank) used
         std::array<std::array<index_t, PYPERF_TENSOR_MAX_RANK>, N> strides;
-        std::array<index_t, N> base{};  // element offset of the first visit, per operand
+        std::array<index_t, N> base{}; // element offset of the first visit, per operand
     };
 
     // Strides of `v` as seen when broadcast to `shape` (0 on broadcast axes).
@@ -49,7 +49,7 @@ namespace pyperf_tensor::detail
             p.shape[r] = shape[axis];
             for (std::size_t k = 0; k < N; ++k)
                 p.strides[k][r] = strides[k][axis];
-            if (p.strides[0][r] < 0)  // walk the output forwards
+            if (p.strides[0][r] < 0) // walk the output forwards
                 for (std::size_t k = 0; k < N; ++k)
                 {
                     p.base[k] += (p.shape[r] - 1) * p.strides[k][r];
@@ -147,4 +147,4 @@ namespace pyperf_tensor::detail
         const auto eb = byte_extent(b);
         return ea.first <= eb.second && eb.first <= ea.second;
     }
-}
+} // namespace pyperf_tensor::detail

@@ -1,0 +1,146 @@
+"""The one benchmark harness: times implementations side by side in one process and
+prints/writes ratios. Every op family's benchmark is a list of `compare` calls.
+
+Method: each implementation is warmed up, then calibrated to a batch of calls lasting
+>= `batch_seconds`; the implementations are then timed in interleaved rounds (A, B, C,
+A, B, C, ...) so that machine noise hits all of them alike, and the median per-call time
+of the rounds is reported. Speed-ups are peer_time / our_time (> 1: we are faster).
+"""
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import pyperf_tensor as pt
+
+sys.path.insert(0, os.path.dirname(__file__))
+from limits import bandwidth_limit  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # the benchmark still runs; torch columns stay empty
+    torch = None
+
+OURS = "pyperf_tensor"
+
+
+def set_threads(n):
+    """Same thread budget for everyone that has one (NumPy ufuncs are single-threaded)."""
+    pt.set_num_threads(n)
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+def _time_batch(fn, number):
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def _calibrate(fn, batch_seconds):
+    fn()  # warm-up: first-touch page faults, pool start, lazy init
+    number = 1
+    while True:
+        if _time_batch(fn, number) * number >= batch_seconds or number >= 1 << 20:
+            return number
+        number *= 2
+
+
+class Bench:
+    def __init__(self, rounds=7, batch_seconds=0.01):
+        self.rounds = rounds
+        self.batch_seconds = batch_seconds
+        self.rows = []
+
+    def compare(self, family, op, case, shape, dtype, threads, impls, bytes_moved=None, flops=None):
+        """Time `impls` ({name: zero-argument callable}) side by side; returns the row."""
+        set_threads(threads)
+        impls = {k: v for k, v in impls.items() if v is not None}
+        numbers = {name: _calibrate(fn, self.batch_seconds) for name, fn in impls.items()}
+        samples = {name: [] for name in impls}
+        for _ in range(self.rounds):
+            for name, fn in impls.items():
+                samples[name].append(_time_batch(fn, numbers[name]))
+        times = {name: statistics.median(s) for name, s in samples.items()}
+        row = {
+            "family": family, "op": op, "case": case, "shape": "x".join(map(str, shape)), "dtype": str(np.dtype(dtype)),
+            "threads": threads, "isa": pt.simd_info()["selected"],
+            "us": {name: t * 1e6 for name, t in times.items()},
+            "speedup": {name: times[name] / times[OURS] for name in times if name != OURS},
+        }
+        if bytes_moved:
+            level, limit = bandwidth_limit(bytes_moved, threads)
+            gbs = bytes_moved / times[OURS] / 1e9
+            row.update(gbs=gbs, limit=f"{level} {limit:.0f} GB/s", of_limit=gbs / limit)
+        if flops:
+            row.update(gflops=flops / times[OURS] / 1e9)
+        self.rows.append(row)
+        print(format_row(row), flush=True)
+        return row
+
+    def peers(self):
+        return sorted({p for r in self.rows for p in r["us"] if p != OURS})
+
+    def markdown(self):
+        peers = self.peers()
+        head = ["op", "case", "shape", "threads", f"{OURS} µs"] + [f"{p} µs" for p in peers] \
+            + [f"vs {p}" for p in peers] + ["GB/s", "of limit"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for r in self.rows:
+            cells = [r["op"], r["case"], r["shape"], str(r["threads"]), f"{r['us'][OURS]:.1f}"]
+            cells += [f"{r['us'][p]:.1f}" if p in r["us"] else "–" for p in peers]
+            cells += [f"{r['speedup'][p]:.2f}x" if p in r["speedup"] else "–" for p in peers]
+            cells += [f"{r['gbs']:.0f}" if "gbs" in r else "–",
+                      f"{r['of_limit']:.0%} ({r['limit']})" if "of_limit" in r else "–"]
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+    def write(self, out_dir, name):
+        os.makedirs(out_dir, exist_ok=True)
+        meta = machine_info()
+        with open(os.path.join(out_dir, name + ".json"), "w") as f:
+            json.dump({"machine": meta, "rows": self.rows}, f, indent=1)
+        with open(os.path.join(out_dir, name + ".md"), "w") as f:
+            f.write(f"{describe(meta)}\n\n{self.markdown()}\n")
+        print(f"\nwrote {out_dir}/{name}.md and .json")
+
+
+def format_row(r):
+    peers = "  ".join(f"{p} {r['us'][p]:9.1f} us ({r['speedup'][p]:5.2f}x)" for p in r["speedup"])
+    extra = f"  {r['gbs']:6.0f} GB/s = {r['of_limit']:4.0%} of {r['limit']}" if "gbs" in r else ""
+    return (f"{r['op']:>10} {r['case']:<14} {r['shape']:>10} {r['dtype']:>8} T{r['threads']}  "
+            f"ours {r['us'][OURS]:9.1f} us  {peers}{extra}")
+
+
+def machine_info():
+    return {
+        "pyperf_tensor": pt.__version__, "simd": pt.simd_info(), "numpy": np.__version__,
+        "torch": torch.__version__ if torch is not None else None, "python": platform.python_version(),
+        "cpu": _cpu_name(), "cores": len(os.sched_getaffinity(0)),
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"), "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def describe(meta):
+    return (f"pyperf_tensor {meta['pyperf_tensor']} ({meta['simd']['selected']}), NumPy {meta['numpy']}, "
+            f"PyTorch {meta['torch'] or 'not installed'}, Python {meta['python']}, {meta['cpu']}, "
+            f"{meta['cores']} cores, {meta['date']}. Times are medians of interleaved rounds; "
+            f"'vs X' = X's time / ours (>1: pyperf_tensor faster).")
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()

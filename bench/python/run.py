@@ -1,0 +1,34 @@
+"""`make bench`: every op family's side-by-side benchmark, into out/bench/*.md and *.json."""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import bench_elementwise  # noqa: E402
+from harness import Bench, describe, machine_info  # noqa: E402
+
+FAMILIES = {"elementwise": bench_elementwise}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="out/bench")
+    parser.add_argument("--family", choices=sorted(FAMILIES), action="append")
+    parser.add_argument("--sizes", type=int, nargs="*", help="square sizes (default: 100 500 1000 4000)")
+    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    print(describe(machine_info()))
+    for name in args.family or sorted(FAMILIES):
+        bench = Bench(rounds=args.rounds)
+        kwargs = {"threads": args.threads}
+        if args.sizes:
+            kwargs["sizes"] = args.sizes
+        FAMILIES[name].run(bench, **kwargs)
+        bench.write(args.out, name)
+
+
+if __name__ == "__main__":
+    main()
