@@ -12,15 +12,6 @@ namespace pt = pyperf_tensor;
 
 namespace
 {
-    bool cpu_runs(const char* isa)
-    {
-        if (std::strcmp(isa, "avx512") == 0)
-            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-                   && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-        if (std::strcmp(isa, "avx2") == 0)
-            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        return true;
-    }
 
     void kernel_only(benchmark::State& state)
     {
@@ -72,7 +63,7 @@ BENCHMARK(add_row_broadcast)->ArgsProduct({{1000}, {1, 2}})->UseRealTime();
 int main(int argc, char** argv)
 {
     const char* isa = pt::simd::isa_name<pt::simd::default_arch>();
-    if (!cpu_runs(isa))
+    if (!pyperf_tensor::simd::cpu_supports(isa))
     {
         std::printf("skipped: this CPU cannot run %s\n", isa);
         return 0;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include <pyperf_tensor/core/error.hpp>
+#include <pyperf_tensor/simd/arch.hpp>
 
 namespace pyperf_tensor::bindings
 {
@@ -12,19 +13,11 @@ namespace pyperf_tensor::bindings
         {
             const char* name;
             const kernel_table& (*table)() noexcept;
-            bool (*supported)();
         };
-        // __builtin_cpu_supports also checks that the OS saves the wider registers (XCR0).
         const isa_entry isa_entries[] = {
-            {"sse2", &kernels_sse2, [] { return bool(__builtin_cpu_supports("sse2")); }},
-            {"avx2", &kernels_avx2, [] { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }},
-            {"avx512", &kernels_avx512,
-             []
-             {
-                 return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd")
-                        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
-                        && __builtin_cpu_supports("avx512vl");
-             }},
+            {"sse2", &kernels_sse2},
+            {"avx2", &kernels_avx2},
+            {"avx512", &kernels_avx512},
         };
         const kernel_table* active = nullptr;
     } // namespace
@@ -33,7 +26,7 @@ namespace pyperf_tensor::bindings
     {
         std::vector<std::string> names;
         for (const auto& e : isa_entries)
-            if (e.supported())
+            if (simd::cpu_supports(e.name))
                 names.emplace_back(e.name);
         return names;
     }
@@ -46,7 +39,7 @@ namespace pyperf_tensor::bindings
         {
             if (name != e.name)
                 continue;
-            if (!e.supported())
+            if (!simd::cpu_supports(e.name))
             {
                 std::string have;
                 for (const auto& a : available_isas())

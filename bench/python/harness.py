@@ -3,8 +3,9 @@ prints/writes ratios. Every op family's benchmark is a list of `compare` calls.
 
 Method: each implementation is warmed up, then calibrated to a batch of calls lasting
 >= `batch_seconds`; the implementations are then timed in interleaved rounds (A, B, C,
-A, B, C, ...) so that machine noise hits all of them alike, and the median per-call time
-of the rounds is reported. Speed-ups are peer_time / our_time (> 1: we are faster).
+A, B, C, ...) so that machine noise hits all of them alike, each timed batch preceded by
+an untimed lead-in of the same implementation (LEAD_IN_SECONDS), and the median per-call
+time of the rounds is reported. Speed-ups are peer_time / our_time (> 1: we are faster).
 """
 
 import json
@@ -27,6 +28,10 @@ except ImportError:  # the benchmark still runs; torch columns stay empty
     torch = None
 
 OURS = "pyperf_tensor"
+# Untimed run of an implementation before each of its timed batches. PyTorch's OpenMP
+# workers keep spinning ~10 ms after its last parallel region and take the cores from
+# whoever runs next (measured here); 20 ms lets them settle for every implementation.
+LEAD_IN_SECONDS = 0.02
 
 
 def set_threads(n):
@@ -44,11 +49,13 @@ def _time_batch(fn, number):
 
 
 def _calibrate(fn, batch_seconds):
+    """(calls per timed batch, calls per lead-in)."""
     fn()  # warm-up: first-touch page faults, pool start, lazy init
     number = 1
     while True:
-        if _time_batch(fn, number) * number >= batch_seconds or number >= 1 << 20:
-            return number
+        per_call = _time_batch(fn, number)
+        if per_call * number >= batch_seconds or number >= 1 << 20:
+            return number, max(number // 4, int(LEAD_IN_SECONDS / max(per_call, 1e-9)) + 1)
         number *= 2
 
 
@@ -62,11 +69,13 @@ class Bench:
         """Time `impls` ({name: zero-argument callable}) side by side; returns the row."""
         set_threads(threads)
         impls = {k: v for k, v in impls.items() if v is not None}
-        numbers = {name: _calibrate(fn, self.batch_seconds) for name, fn in impls.items()}
+        plans = {name: _calibrate(fn, self.batch_seconds) for name, fn in impls.items()}
         samples = {name: [] for name in impls}
         for _ in range(self.rounds):
             for name, fn in impls.items():
-                samples[name].append(_time_batch(fn, numbers[name]))
+                number, lead_in = plans[name]
+                _time_batch(fn, lead_in)
+                samples[name].append(_time_batch(fn, number))
         times = {name: statistics.median(s) for name, s in samples.items()}
         row = {
             "family": family, "op": op, "case": case, "shape": "x".join(map(str, shape)), "dtype": str(np.dtype(dtype)),

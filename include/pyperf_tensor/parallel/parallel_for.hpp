@@ -28,9 +28,11 @@ namespace pyperf_tensor
             body(begin, end);
             return;
         }
-        index_t pieces = threads * pieces_per_thread;
-        if (pieces > n / grain)
-            pieces = n / grain;
+        // A whole number of pieces per thread, each at least a grain, so no thread is left
+        // with one piece more than the others.
+        index_t per_thread = n / (grain * threads);
+        per_thread = per_thread < 1 ? 1 : per_thread > pieces_per_thread ? pieces_per_thread : per_thread;
+        index_t pieces = threads * per_thread;
         // Piece boundaries on multiples of 64 indices keep SIMD bodies and cache lines whole.
         const index_t step = ((n + pieces - 1) / pieces + 63) / 64 * 64;
         pieces = (n + step - 1) / step;

@@ -27,12 +27,15 @@ namespace pyperf_tensor
 {
     namespace detail
     {
-        inline void cpu_relax() noexcept
+        // One round of a spin-wait: a pause, and every 64th round a yield, so a spinning
+        // thread gives its core to any other runnable thread (ours or another library's).
+        inline void spin_pause(int round) noexcept
         {
+            if (round % 64 == 63)
+                std::this_thread::yield();
 #if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#else
-            std::this_thread::yield();
+            else
+                __builtin_ia32_pause();
 #endif
         }
 
@@ -131,36 +134,42 @@ namespace pyperf_tensor
             if (!busy.owns_lock())
                 return false;
             detail::chunk_fn job(fn);
+            job_ = &job;
+            num_chunks_ = num_chunks;
+            next_chunk_.store(0, std::memory_order_relaxed);
+            error_ = nullptr;
             {
                 std::lock_guard<std::mutex> lock(mutex_);
-                job_ = &job;
-                num_chunks_ = num_chunks;
-                next_chunk_.store(0, std::memory_order_relaxed);
-                workers_left_.store(workers_.size(), std::memory_order_relaxed);
-                error_ = nullptr;
-                generation_.fetch_add(1, std::memory_order_release);
+                generation_ += generation_step;
+                state_.store(generation_ | open_bit, std::memory_order_release);
+                if (sleeping_ > 0)
+                    wake_.notify_all();
             }
-            wake_.notify_all();
             work_on_chunks();
-            // Wait until every worker has let go of this job (they may still be reading it).
-            for (int spin = 0; workers_left_.load(std::memory_order_acquire) != 0; ++spin)
+            // Close the job: a worker that has not joined yet (descheduled, asleep) never
+            // will, so the caller waits only for workers still inside a chunk. Waiting for
+            // every worker to check in would stall whenever another runtime's spinning
+            // threads (OpenMP in PyTorch, say) hold the other cores.
+            std::uint64_t s = state_.fetch_and(~open_bit, std::memory_order_acq_rel) & ~open_bit;
+            for (int spin = 0; (s & active_mask) != 0; ++spin)
             {
-                if (spin < spin_limit)
-                    detail::cpu_relax();
-                else
-                {
-                    std::unique_lock<std::mutex> lock(mutex_);
-                    done_.wait(lock, [this] { return workers_left_.load(std::memory_order_acquire) == 0; });
-                }
+                detail::spin_pause(spin);
+                s = state_.load(std::memory_order_acquire);
             }
+            job_ = nullptr;
             if (error_)
                 std::rethrow_exception(error_);
             return true;
         }
 
-      private:
-        // ~0.3 ms of pause instructions on a 3.7 GHz Zen core before sleeping.
-        static constexpr int spin_limit = 1 << 14;
+    private:
+        // state_: generation (high bits) | open_bit | number of workers inside the job.
+        static constexpr std::uint64_t active_mask = 0xffff;
+        static constexpr std::uint64_t open_bit = 0x10000;
+        static constexpr std::uint64_t generation_step = 0x20000;
+        // A worker spins this many rounds (~50-100 us) after a job before sleeping, so
+        // back-to-back calls find it awake; spinning yields the core regularly.
+        static constexpr int spin_rounds = 1 << 12;
 
         void work_on_chunks() noexcept
         {
@@ -176,7 +185,7 @@ namespace pyperf_tensor
                 }
                 catch (...)
                 {
-                    std::lock_guard<std::mutex> lock(mutex_);
+                    std::lock_guard<std::mutex> lock(error_mutex_);
                     if (!error_)
                         error_ = std::current_exception();
                 }
@@ -184,25 +193,42 @@ namespace pyperf_tensor
             detail::inside_pool_job = false;
         }
 
+        // Joins the open job of generation `gen`, if it is still open.
+        bool try_join(std::uint64_t gen) noexcept
+        {
+            std::uint64_t s = state_.load(std::memory_order_acquire);
+            while ((s & ~(active_mask | open_bit)) == gen && (s & open_bit))
+                if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel))
+                    return true;
+            return false;
+        }
+
         void worker_loop() noexcept
         {
             std::uint64_t seen = 0;
             for (;;)
             {
-                for (int spin = 0; generation_.load(std::memory_order_acquire) == seen && spin < spin_limit; ++spin)
-                    detail::cpu_relax();
+                std::uint64_t gen = state_.load(std::memory_order_acquire) & ~(active_mask | open_bit);
+                for (int spin = 0; gen == seen && spin < spin_rounds; ++spin)
+                {
+                    detail::spin_pause(spin);
+                    gen = state_.load(std::memory_order_acquire) & ~(active_mask | open_bit);
+                }
+                if (gen == seen)
                 {
                     std::unique_lock<std::mutex> lock(mutex_);
-                    wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_acquire) != seen; });
+                    ++sleeping_;
+                    wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+                    --sleeping_;
                     if (stop_)
                         return;
-                    seen = generation_.load(std::memory_order_acquire);
+                    gen = generation_;
                 }
-                work_on_chunks();
-                if (workers_left_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+                seen = gen;
+                if (try_join(gen))
                 {
-                    std::lock_guard<std::mutex> lock(mutex_);
-                    done_.notify_one();
+                    work_on_chunks();
+                    state_.fetch_sub(1, std::memory_order_acq_rel);
                 }
             }
         }
@@ -221,17 +247,18 @@ namespace pyperf_tensor
         }
 
         std::vector<std::thread> workers_;
-        std::mutex run_mutex_; // one job at a time
-        std::mutex mutex_;     // guards job setup, sleeping and stop_
+        std::mutex run_mutex_;  // one job at a time
+        std::mutex mutex_;      // guards generation_, sleeping_, stop_ (the sleep/wake handshake)
         std::condition_variable wake_;
-        std::condition_variable done_;
-        std::atomic<std::uint64_t> generation_{0};
+        std::uint64_t generation_ = 0;
+        int sleeping_ = 0;
+        bool stop_ = false;
+        std::atomic<std::uint64_t> state_{0};
         std::atomic<std::size_t> next_chunk_{0};
-        std::atomic<std::size_t> workers_left_{0};
         const detail::chunk_fn* job_ = nullptr;
         std::size_t num_chunks_ = 0;
+        std::mutex error_mutex_;
         std::exception_ptr error_;
-        bool stop_ = false;
     };
 
     namespace detail

@@ -3,6 +3,8 @@
 // extension compiles kernels once per ISA below and picks one at run time.
 #pragma once
 
+#include <cstring>
+
 #include <xsimd/xsimd.hpp>
 
 namespace pyperf_tensor::simd
@@ -22,5 +24,23 @@ namespace pyperf_tensor::simd
         return Arch::version() >= xsimd::avx512f::version() ? "avx512"
                : Arch::version() >= xsimd::avx2::version()  ? "avx2"
                                                             : "sse2";
+    }
+
+    // Whether this CPU and OS can run an ISA by name ("sse2", "avx2", "avx512"): the
+    // same feature sets as the arch tags above. __builtin_cpu_supports also checks that
+    // the OS saves the wider registers (XCR0), which xsimd 8.1's own detection does not.
+    inline bool cpu_supports(const char* isa) noexcept
+    {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+        if (std::strcmp(isa, "avx512") == 0)
+            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd")
+                   && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
+                   && __builtin_cpu_supports("avx512vl");
+        if (std::strcmp(isa, "avx2") == 0)
+            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        return std::strcmp(isa, "sse2") == 0 && __builtin_cpu_supports("sse2");
+#else
+        return false;
+#endif
     }
 } // namespace pyperf_tensor::simd
