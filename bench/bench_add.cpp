@@ -17,10 +17,11 @@ namespace
     {
         const auto n = static_cast<pt::index_t>(state.range(0));
         pt::tensor<float> a(pt::dims{n}, 1.0f), b(pt::dims{n}, 2.0f), out(pt::dims{n});
-        const auto kernel = &pt::kernels::binary<pt::simd::default_arch, pt::kernels::add_op, float>;
+        const auto kernel = &pt::kernels::elementwise<pt::simd::default_arch, pt::kernels::add_op, float>;
+        const pt::kernels::block<float, 2> block{{a.data(), b.data()}, {1, 1}, {0, 0}, out.data(), 1, 0, n, 1};
         for (auto _ : state)
         {
-            kernel(a.data(), 1, b.data(), 1, out.data(), 1, n, pt::kernels::store_mode::normal);
+            kernel(block, pt::kernels::store_mode::normal);
             benchmark::DoNotOptimize(out.data());
             benchmark::ClobberMemory();
         }

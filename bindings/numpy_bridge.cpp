@@ -83,20 +83,26 @@ namespace pyperf_tensor::bindings
                           + " (convert it with numpy.asarray(); pyperf_tensor never copies silently)");
     }
 
-    dtype_id common_dtype(const char* op, const operand& a, const operand& b)
+    dtype_id common_dtype(const char* op, const operand* operands, std::size_t n)
     {
-        if (a.dtype && b.dtype && *a.dtype != *b.dtype)
-            throw dtype_error(std::string(op) + ": mixed dtypes " + dtype_name(*a.dtype) + " and "
-                              + dtype_name(*b.dtype)
-                              + "; cast one explicitly with .astype() (pyperf_tensor never converts silently)");
-        if (!a.dtype && !b.dtype)
-            return a.is_float_scalar || b.is_float_scalar ? dtype_id::f64 : dtype_id::i64;
-        const dtype_id d = a.dtype ? *a.dtype : *b.dtype;
-        const operand& s = a.dtype ? b : a;
-        if (!s.dtype && s.is_float_scalar && (d == dtype_id::i32 || d == dtype_id::i64))
-            throw dtype_error(std::string(op) + ": a Python float with a " + dtype_name(d)
+        std::optional<dtype_id> d;
+        bool any_float_scalar = false;
+        for (std::size_t k = 0; k < n; ++k)
+        {
+            const operand& x = operands[k];
+            if (x.dtype && d && *x.dtype != *d)
+                throw dtype_error(std::string(op) + ": mixed dtypes " + dtype_name(*d) + " and " + dtype_name(*x.dtype)
+                                  + "; cast explicitly with .astype() (pyperf_tensor never converts silently)");
+            if (x.dtype)
+                d = x.dtype;
+            any_float_scalar = any_float_scalar || (!x.dtype && x.is_float_scalar);
+        }
+        if (!d)
+            return any_float_scalar ? dtype_id::f64 : dtype_id::i64;
+        if (any_float_scalar && (*d == dtype_id::i32 || *d == dtype_id::i64))
+            throw dtype_error(std::string(op) + ": a Python float with a " + dtype_name(*d)
                               + " array would need a float64 copy; cast the array explicitly with .astype()");
-        return d;
+        return *d;
     }
 
     py::array read_output(py::handle obj, const char* op, dtype_id d)
@@ -120,18 +126,21 @@ namespace pyperf_tensor::bindings
         return dims(x.array.shape(), x.array.shape() + x.array.ndim());
     }
 
-    py::array new_array(dtype_id d, const dims& shape, const operand& a, const operand& b)
+    py::array new_array(dtype_id d, const dims& shape, const operand* operands, std::size_t n)
     {
         bool fortran = shape.size() > 1;
-        for (const operand* x : {&a, &b})
-            if (x->array && x->array.ndim() == static_cast<py::ssize_t>(shape.size()))
+        for (std::size_t k = 0; k < n; ++k)
+        {
+            const operand& x = operands[k];
+            if (x.array && x.array.ndim() == static_cast<py::ssize_t>(shape.size()))
             {
-                const int flags = x->array.flags();
+                const int flags = x.array.flags();
                 fortran = fortran && (flags & py::detail::npy_api::NPY_ARRAY_F_CONTIGUOUS_)
                           && !(flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_);
             }
-            else if (x->array && x->array.ndim() > 0)
+            else if (x.array && x.array.ndim() > 0)
                 fortran = false;
+        }
         return dispatch_dtype(d,
                               [&](auto tag)
                               {

@@ -81,8 +81,9 @@ namespace pyperf_tensor::bindings
     // Reads `obj` as an operand of `op` named `arg`; TypeError for anything else.
     operand read_operand(py::handle obj, const char* op, const char* arg);
 
-    // The dtype the operands compute in; TypeError for mixes and unsupported dtypes.
-    dtype_id common_dtype(const char* op, const operand& a, const operand& b);
+    // The dtype the operands compute in; TypeError for mixes of array dtypes, and for
+    // Python floats with integer arrays (that would need a float64 copy).
+    dtype_id common_dtype(const char* op, const operand* operands, std::size_t n);
 
     // Checks an `out=` argument: an ndarray, writeable, aligned, of dtype `d`.
     py::array read_output(py::handle obj, const char* op, dtype_id d);
@@ -92,7 +93,7 @@ namespace pyperf_tensor::bindings
 
     // A new array of `shape`, Fortran order when the array operands all are (so
     // transposed inputs give a transposed output, as NumPy's order='K' does).
-    py::array new_array(dtype_id d, const dims& shape, const operand& a, const operand& b);
+    py::array new_array(dtype_id d, const dims& shape, const operand* operands, std::size_t n);
 
     // The array's memory as a view: strides converted from bytes, never copied.
     template <class T>

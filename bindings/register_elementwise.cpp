@@ -1,6 +1,10 @@
-// Python bindings of the elementwise family. One path serves every binary op:
+// Python bindings of the elementwise family. One path serves every op of every arity:
 // read operands, pick the dtype, get or check `out`, view everything in place, and run
 // the engine with the active ISA's kernel, outside the GIL for large inputs.
+#include <array>
+#include <stdexcept>
+#include <vector>
+
 #include <pyperf_tensor/ops/elementwise.hpp>
 
 #include "fast_function.hpp"
@@ -12,45 +16,86 @@ namespace pyperf_tensor::bindings
 {
     namespace
     {
-        py::object binary_call(kernels::binary_op op, const char* name, py::handle a_obj, py::handle b_obj,
-                               py::handle out_obj)
+        struct op_doc
         {
-            const operand a = read_operand(a_obj, name, "a");
-            const operand b = read_operand(b_obj, name, "b");
-            const dtype_id d = common_dtype(name, a, b);
-            py::array out;
-            if (out_obj.is_none())
-                out = new_array(d, broadcast_shapes(operand_shape(a), operand_shape(b)), a, b);
-            else
-                out = read_output(out_obj, name, d);
-            dispatch_dtype(d,
-                           [&](auto tag)
-                           {
-                               using T = decltype(tag);
-                               T sa{}, sb{};
-                               const view<const T> va = input_view(a, sa, name), vb = input_view(b, sb, name);
-                               const view<T> vo = view_of<T>(out);
-                               const auto kernel = active_kernels().of<T>().binary[static_cast<std::size_t>(op)];
-                               const compute_section nogil(vo.size());
-                               apply_binary<T>(kernel, vo, va, vb);
-                           });
-            return std::move(out);
+            std::vector<const char*> params;  // the operands, then "out"
+            const char* doc;
+        };
+
+        template <std::size_t N>
+        py::object elementwise_call(std::size_t op, const char* name, const op_doc& sig, const py::handle* args)
+        {
+            std::array<operand, N> in;
+            for (std::size_t k = 0; k < N; ++k)
+                in[k] = read_operand(args[k], name, sig.params[k]);
+            const dtype_id d = common_dtype(name, in.data(), N);
+            return dispatch_dtype(
+                d,
+                [&](auto tag) -> py::object
+                {
+                    using T = decltype(tag);
+                    const auto kernel = active_kernels().of<T>().template get<N>(op);
+                    if (kernel == nullptr)
+                        throw dtype_error(std::string(name) + ": dtype " + dtype_name(d)
+                                          + " is not supported (supported: float32, float64)");
+                    dims shape;
+                    for (std::size_t k = 0; k < N; ++k)
+                        shape = k ? broadcast_shapes(shape, operand_shape(in[k])) : operand_shape(in[k]);
+                    py::array out = args[N].is_none() ? new_array(d, shape, in.data(), N) : read_output(args[N], name, d);
+                    std::array<T, N> scalars{};
+                    std::array<view<const T>, N> views;
+                    for (std::size_t k = 0; k < N; ++k)
+                        views[k] = input_view(in[k], scalars[k], name);
+                    const view<T> vo = view_of<T>(out);
+                    const compute_section nogil(vo.size());
+                    apply_elementwise<T, N>(kernel, vo, views);
+                    return std::move(out);
+                });
         }
 
-        template <class Op>
-        void def_binary(py::module_& m, kernels::binary_op op, const char* doc)
+        // Registers every op of one arity, named and ordered as in kernels::*_ops.
+        template <class Ops, std::size_t... I>
+        void def_ops(py::module_& m, const std::vector<op_doc>& docs, std::index_sequence<I...>)
         {
-            def_fast(m, {Op::name, {"a", "b", "out"}, 2, doc},
-                     [op](const py::handle* args) { return binary_call(op, Op::name, args[0], args[1], args[2]); });
+            constexpr std::size_t arity = std::tuple_element_t<0, Ops>::arity;
+            (def_fast(m, {std::tuple_element_t<I, Ops>::name, docs[I].params, arity, docs[I].doc},
+                      [sig = docs[I]](const py::handle* args)
+                      { return elementwise_call<arity>(I, std::tuple_element_t<I, Ops>::name, sig, args); }),
+             ...);
         }
-    } // namespace
+        template <class Ops>
+        void def_ops(py::module_& m, const std::vector<op_doc>& docs)
+        {
+            if (docs.size() != std::tuple_size<Ops>::value)
+                throw std::logic_error("register_elementwise: one doc per op");
+            def_ops<Ops>(m, docs, std::make_index_sequence<std::tuple_size<Ops>::value>{});
+        }
+    }
 
     void register_elementwise(py::module_& m)
     {
-        def_binary<kernels::add_op>(m, kernels::binary_op::add,
-                                    "Elementwise a + b with NumPy broadcasting. a and b are ndarrays of one dtype\n"
-                                    "(float32, float64, int32, int64) or Python scalars. With out= the result is\n"
-                                    "written into that array (out=a is in place) and out is returned. Never copies\n"
-                                    "or converts its inputs: mixed dtypes raise TypeError.");
+        const std::vector<const char*> x{"x", "out"}, ab{"a", "b", "out"};
+        def_ops<kernels::unary_ops>(
+            m, {{x, "Elementwise -x (integers wrap)."},
+                {x, "Elementwise |x| (integers wrap: abs(INT_MIN) == INT_MIN)."},
+                {x, "Elementwise square root (float only; sqrt(-1) is nan)."},
+                {x, "Elementwise e**x (float only; within NumPy's ULP bounds, subnormal results included)."},
+                {x, "Elementwise natural logarithm (float only; log(0) is -inf, log(-1) nan)."},
+                {x, "Elementwise x*x (integers wrap)."},
+                {x, "Elementwise 1/x (float only)."}});
+        def_ops<kernels::binary_ops>(
+            m, {{ab, "Elementwise a + b with NumPy broadcasting (integers wrap)."},
+                {ab, "Elementwise a - b (integers wrap)."},
+                {ab, "Elementwise a * b (integers wrap)."},
+                {ab, "Elementwise a / b (float only: integer division would need a float copy, so it is a TypeError)."},
+                {ab, "Elementwise maximum; NaN in either operand gives NaN (as numpy.maximum)."},
+                {ab, "Elementwise minimum; NaN in either operand gives NaN (as numpy.minimum)."},
+                {ab, "Elementwise a ** b (float only; libm per element, as NumPy)."}});
+        def_ops<kernels::ternary_ops>(
+            m, {{{"a", "b", "c", "out"},
+                 "Elementwise a * b + c in one pass with broadcasting, rounded once where the CPU has FMA\n"
+                 "(AVX2, AVX-512); with SSE2 kernels it rounds twice."},
+                {{"x", "lo", "hi", "out"},
+                 "minimum(maximum(x, lo), hi), NaN propagating, with broadcasting (lo and hi may be arrays)."}});
     }
-} // namespace pyperf_tensor::bindings
+}

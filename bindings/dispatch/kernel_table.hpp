@@ -13,7 +13,21 @@ namespace pyperf_tensor::bindings
     template <class T>
     struct typed_kernels
     {
-        kernels::binary_kernel<T> binary[kernels::n_binary_ops];
+        // nullptr where the op does not support T (e.g. div on integers).
+        kernels::elementwise_kernel<T, 1> unary[std::tuple_size<kernels::unary_ops>::value];
+        kernels::elementwise_kernel<T, 2> binary[std::tuple_size<kernels::binary_ops>::value];
+        kernels::elementwise_kernel<T, 3> ternary[std::tuple_size<kernels::ternary_ops>::value];
+
+        template <std::size_t Arity>
+        kernels::elementwise_kernel<T, Arity> get(std::size_t op) const noexcept
+        {
+            if constexpr (Arity == 1)
+                return unary[op];
+            else if constexpr (Arity == 2)
+                return binary[op];
+            else
+                return ternary[op];
+        }
     };
 
     struct kernel_table
@@ -41,4 +55,4 @@ namespace pyperf_tensor::bindings
     const kernel_table& kernels_sse2() noexcept;
     const kernel_table& kernels_avx2() noexcept;
     const kernel_table& kernels_avx512() noexcept;
-} // namespace pyperf_tensor::bindings
+}

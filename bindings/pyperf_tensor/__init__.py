@@ -8,16 +8,35 @@ unsupported or mixed dtypes raise ``TypeError``. ``out=`` writes into an existin
 
 from ._core import (
     __version__,
+    abs,
     add,
+    clip,
+    div,
+    exp,
+    fma,
     get_num_threads,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    reciprocal,
     set_num_threads,
     simd_info,
+    sqrt,
+    square,
+    sub,
 )
 
 __all__ = [
     "__version__",
-    "add",
-    "get_num_threads",
-    "set_num_threads",
-    "simd_info",
+    # elementwise, binary
+    "add", "sub", "mul", "div", "maximum", "minimum", "pow",
+    # elementwise, unary
+    "neg", "abs", "sqrt", "exp", "log", "square", "reciprocal",
+    # elementwise, ternary
+    "fma", "clip",
+    # runtime
+    "get_num_threads", "set_num_threads", "simd_info",
 ]

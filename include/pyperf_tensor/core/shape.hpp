@@ -168,12 +168,28 @@ namespace pyperf_tensor
         return true;
     }
 
-    inline dims broadcast_shapes(const dims& a, const dims& b)
+    // The broadcast shape of any number of shapes; the error names them all.
+    template <class It>
+    dims broadcast_shapes(It first, It last)
     {
         dims result;
-        if (!try_broadcast(a, b, result))
-            throw shape_error("operands could not be broadcast together with shapes " + to_string(a) + " "
-                              + to_string(b));
+        for (It it = first; it != last; ++it)
+        {
+            dims next;
+            if (!try_broadcast(it == first ? *it : result, *it, next))
+            {
+                std::string all;
+                for (It s = first; s != last; ++s)
+                    all += " " + to_string(*s);
+                throw shape_error("operands could not be broadcast together with shapes" + all);
+            }
+            result = next;
+        }
         return result;
     }
+    inline dims broadcast_shapes(std::initializer_list<dims> shapes)
+    {
+        return broadcast_shapes(shapes.begin(), shapes.end());
+    }
+    inline dims broadcast_shapes(const dims& a, const dims& b) { return broadcast_shapes({a, b}); }
 } // namespace pyperf_tensor

@@ -1,20 +1,30 @@
-// Elementwise kernels: the arithmetic, written once as functors over a value type V that
-// is either a scalar or an xsimd batch, and the strided 1-D loop that applies them.
+// Elementwise kernels. The arithmetic is written once per op as a functor over a value
+// type V that is a scalar or an xsimd batch; one kernel template applies any op of any
+// arity to a 2-D block (n_outer rows of n_inner elements, each operand with its own two
+// strides), choosing per block: contiguous or broadcast rows (load / splat), a transposed
+// input (in-register tile transposes), other strides (gathers), or a scalar fallback.
 // Kernels never allocate and never throw.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include "../simd/loop.hpp"
+#include "../simd/math.hpp"
+#include "../simd/transpose.hpp"
 
 namespace pyperf_tensor::kernels
 {
     namespace detail
     {
-        // Signed overflow is undefined in C++; NumPy wraps. Do scalar integer
-        // arithmetic in the unsigned type (SIMD integer lanes wrap by definition).
+        // Signed overflow is undefined in C++; NumPy wraps. Scalar integer arithmetic
+        // runs in the unsigned type (SIMD integer lanes wrap by definition).
         template <class V, bool = std::is_integral<V>::value>
         struct arith
         {
@@ -27,26 +37,161 @@ namespace pyperf_tensor::kernels
         };
         template <class V>
         using arith_t = typename arith<V>::type;
-    } // namespace detail
 
-    struct add_op
-    {
-        static constexpr const char* name = "add";
         template <class V>
-        V operator()(const V& a, const V& b) const noexcept
+        struct value_of
         {
-            using A = detail::arith_t<V>;
-            return static_cast<V>(static_cast<A>(a) + static_cast<A>(b));
-        }
-    };
+            using type = V;
+        };
+        template <class T, class A>
+        struct value_of<xsimd::batch<T, A>>
+        {
+            using type = T;
+        };
+        template <class V>
+        using value_t = typename value_of<V>::type;
 
-    // The binary ops, in the order of binary_op; tables of kernels are built from this list.
-    using binary_ops = std::tuple<add_op>;
+        template <class V>
+        constexpr bool is_float_v = std::is_floating_point<value_t<V>>::value;
+
+        template <class V>
+        inline V wrap_add(const V& a, const V& b) noexcept
+        {
+            return static_cast<V>(static_cast<arith_t<V>>(a) + static_cast<arith_t<V>>(b));
+        }
+        template <class V>
+        inline V wrap_sub(const V& a, const V& b) noexcept
+        {
+            return static_cast<V>(static_cast<arith_t<V>>(a) - static_cast<arith_t<V>>(b));
+        }
+        template <class V>
+        inline V wrap_mul(const V& a, const V& b) noexcept
+        {
+            return static_cast<V>(static_cast<arith_t<V>>(a) * static_cast<arith_t<V>>(b));
+        }
+
+        // NumPy's maximum/minimum: NaN in either operand gives NaN. (xsimd::isnan, not
+        // a != a: xsimd 8.1's AVX operator!= compares ordered, so NaN != NaN is false.)
+        template <class V>
+        inline V nan_max(const V& a, const V& b) noexcept
+        {
+            if constexpr (std::is_arithmetic<V>::value)
+                return (a >= b || a != a) ? a : b;
+            else if constexpr (is_float_v<V>)
+                return xsimd::select((a >= b) | xsimd::isnan(a), a, b);
+            else
+                return xsimd::max(a, b);
+        }
+        template <class V>
+        inline V nan_min(const V& a, const V& b) noexcept
+        {
+            if constexpr (std::is_arithmetic<V>::value)
+                return (a <= b || a != a) ? a : b;
+            else if constexpr (is_float_v<V>)
+                return xsimd::select((a <= b) | xsimd::isnan(a), a, b);
+            else
+                return xsimd::min(a, b);
+        }
+
+        template <class T>
+        constexpr bool is_float = std::is_floating_point<T>::value;
+        template <class T>
+        constexpr bool any_type = true;
+    }
+
+// Declares an op functor: name, arity, the value types it supports, and its body.
+#define PYPERF_TENSOR_ELEMENTWISE_OP(op_name, op_arity, supported, ...)                                                \
+    struct op_name##_op                                                                                                \
+    {                                                                                                                  \
+        static constexpr const char* name = #op_name;                                                                 \
+        static constexpr std::size_t arity = op_arity;                                                                 \
+        template <class T>                                                                                             \
+        static constexpr bool supports = detail::supported<T>;                                                         \
+        __VA_ARGS__                                                                                                    \
+    }
+
+#define PYPERF_TENSOR_UNARY_BODY(expr)                                                                                 \
+    template <class V>                                                                                                 \
+    V operator()(const V& x) const noexcept                                                                            \
+    {                                                                                                                  \
+        return expr;                                                                                                   \
+    }
+#define PYPERF_TENSOR_BINARY_BODY(expr)                                                                                \
+    template <class V>                                                                                                 \
+    V operator()(const V& a, const V& b) const noexcept                                                                \
+    {                                                                                                                  \
+        return expr;                                                                                                   \
+    }
+
+    // Binary ops
+    PYPERF_TENSOR_ELEMENTWISE_OP(add, 2, any_type, PYPERF_TENSOR_BINARY_BODY(detail::wrap_add(a, b)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(sub, 2, any_type, PYPERF_TENSOR_BINARY_BODY(detail::wrap_sub(a, b)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(mul, 2, any_type, PYPERF_TENSOR_BINARY_BODY(detail::wrap_mul(a, b)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(div, 2, is_float, PYPERF_TENSOR_BINARY_BODY(a / b));
+    PYPERF_TENSOR_ELEMENTWISE_OP(maximum, 2, any_type, PYPERF_TENSOR_BINARY_BODY(detail::nan_max(a, b)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(minimum, 2, any_type, PYPERF_TENSOR_BINARY_BODY(detail::nan_min(a, b)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(pow, 2, is_float, PYPERF_TENSOR_BINARY_BODY(simd::pow(a, b)));
+
+    // Unary ops
+    PYPERF_TENSOR_ELEMENTWISE_OP(neg, 1, any_type, PYPERF_TENSOR_UNARY_BODY(detail::wrap_sub(V(0), x)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(abs, 1, any_type,
+                                 PYPERF_TENSOR_UNARY_BODY(detail::nan_max(x, detail::wrap_sub(V(0), x))));
+    PYPERF_TENSOR_ELEMENTWISE_OP(sqrt, 1, is_float, PYPERF_TENSOR_UNARY_BODY(xsimd::sqrt(x)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(exp, 1, is_float, PYPERF_TENSOR_UNARY_BODY(simd::exp(x)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(log, 1, is_float, PYPERF_TENSOR_UNARY_BODY(simd::log(x)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(square, 1, any_type, PYPERF_TENSOR_UNARY_BODY(detail::wrap_mul(x, x)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(reciprocal, 1, is_float, PYPERF_TENSOR_UNARY_BODY(V(1) / x));
+
+    // Ternary ops
+    // a * b + c rounded once where the ISA has FMA (AVX2, AVX-512); SSE2 has no FMA
+    // instruction, and xsimd then computes a * b + c with two roundings.
+    PYPERF_TENSOR_ELEMENTWISE_OP(
+        fma, 3, is_float, template <class V> V operator()(const V& a, const V& b, const V& c) const noexcept {
+            if constexpr (std::is_arithmetic<V>::value)
+                return fused ? std::fma(a, b, c) : a * b + c;
+            else
+                return xsimd::fma(a, b, c);
+        } bool fused = true;);
+    // NumPy's clip: minimum(maximum(x, lo), hi), NaN propagating.
+    PYPERF_TENSOR_ELEMENTWISE_OP(clip, 3, any_type,
+                                 template <class V> V operator()(const V& x, const V& lo, const V& hi)
+                                     const noexcept { return detail::nan_min(detail::nan_max(x, lo), hi); });
+
+#undef PYPERF_TENSOR_UNARY_BODY
+#undef PYPERF_TENSOR_BINARY_BODY
+#undef PYPERF_TENSOR_ELEMENTWISE_OP
+
+    // The ops of each arity, in the order of their enums; kernel tables are built from these.
+    using unary_ops = std::tuple<neg_op, abs_op, sqrt_op, exp_op, log_op, square_op, reciprocal_op>;
+    using binary_ops = std::tuple<add_op, sub_op, mul_op, div_op, maximum_op, minimum_op, pow_op>;
+    using ternary_ops = std::tuple<fma_op, clip_op>;
+    enum class unary_op : std::size_t
+    {
+        neg,
+        abs,
+        sqrt,
+        exp,
+        log,
+        square,
+        reciprocal
+    };
     enum class binary_op : std::size_t
     {
-        add
+        add,
+        sub,
+        mul,
+        div,
+        maximum,
+        minimum,
+        pow
     };
-    inline constexpr std::size_t n_binary_ops = std::tuple_size<binary_ops>::value;
+    enum class ternary_op : std::size_t
+    {
+        fma,
+        clip
+    };
+    template <std::size_t Arity>
+    using ops_of_arity = std::tuple_element_t<Arity - 1, std::tuple<unary_ops, binary_ops, ternary_ops>>;
 
     // How a kernel writes its output: `stream` bypasses the caches (for outputs larger
     // than the last-level cache, which nobody will read back from cache anyway).
@@ -56,50 +201,202 @@ namespace pyperf_tensor::kernels
         stream
     };
 
-    // out[i*so] = op(a[i*sa], b[i*sb]) for i in [0, n); strides in elements.
-    template <class T>
-    using binary_kernel = void (*)(const T* a, index_t sa, const T* b, index_t sb, T* out, index_t so, index_t n,
-                                   store_mode mode) noexcept;
-
-    // Defined out of class and below, so a translation unit that only names a kernel
-    // (to take its address for another ISA) never instantiates its body.
-    template <class Arch, class Op, class T>
-    void binary(const T* a, index_t sa, const T* b, index_t sb, T* out, index_t so, index_t n,
-                store_mode mode) noexcept;
-
-    template <class Arch, class Op, class T>
-    void binary(const T* a, index_t sa, const T* b, index_t sb, T* out, index_t so, index_t n, store_mode mode) noexcept
+    // A 2-D piece of an elementwise op: n_outer rows of n_inner elements. Strides are in
+    // elements; element (r, c) of input k is in[k][r * in_outer[k] + c * in_inner[k]].
+    template <class T, std::size_t N>
+    struct block
     {
-        const Op op{};
-        if (so == 1 && (sa == 1 || sa == 0) && (sb == 1 || sb == 0))
+        std::array<const T*, N> in;
+        std::array<index_t, N> in_inner, in_outer;
+        T* out;
+        index_t out_inner, out_outer;
+        index_t n_inner, n_outer;
+    };
+
+    template <class T, std::size_t N>
+    using elementwise_kernel = void (*)(const block<T, N>& b, store_mode mode) noexcept;
+
+    // Defined below, out of any class, so a translation unit that only takes a kernel's
+    // address (to put it in a table) never instantiates its body.
+    template <class Arch, class Op, class T>
+    void elementwise(const block<T, Op::arity>& b, store_mode mode) noexcept;
+
+    namespace detail
+    {
+        template <class Arch, class T>
+        using index_batch = xsimd::batch<xsimd::as_integer_t<T>, Arch>;
+
+        // Input k of a row: stride 0 is a splat, 1 a load, anything else a gather.
+        template <class V, class T, class Arch>
+        inline V read(const T* p, index_t stride, index_t i, const index_batch<Arch, T>& lanes) noexcept
         {
-            // Contiguous output; each input contiguous or a broadcast scalar.
-            auto run = [&](auto streaming)
-            {
-                simd::for_each_lane<Arch>(n, out,
-                                          [&](index_t i, auto tag)
-                                          {
-                                              using V = typename decltype(tag)::type;
-                                              const V va = sa ? simd::load<V>(a + i) : simd::splat<V>(*a);
-                                              const V vb = sb ? simd::load<V>(b + i) : simd::splat<V>(*b);
-                                              if constexpr (decltype(streaming)::value)
-                                                  simd::store_stream(out + i, op(va, vb));
-                                              else
-                                                  simd::store(out + i, op(va, vb));
-                                          });
-            };
-            // Streaming needs register-aligned stores, which for_each_lane's head gives
-            // whenever the output is aligned to its element size.
-            if (mode == store_mode::stream && reinterpret_cast<std::uintptr_t>(out) % sizeof(T) == 0)
-            {
-                run(std::true_type{});
-                simd::stream_fence();
-            }
+            if (stride == 0)
+                return simd::splat<V>(*p);
+            if constexpr (std::is_arithmetic<V>::value)
+                return p[i * stride];
             else
-                run(std::false_type{});
-            return;
+            {
+                if (stride == 1)
+                    return simd::load<V>(p + i);
+                return V::gather(p + i * stride, lanes);
+            }
         }
-        for (index_t i = 0; i < n; ++i)
-            out[i * so] = op(a[i * sa], b[i * sb]);
+
+        // Element (r, c) of the op, read one scalar per input: the fallback for strided
+        // outputs and for strides too large for gather offsets.
+        template <class Op, class T, std::size_t N, std::size_t... K>
+        inline void scalar_rows(const Op& op, const block<T, N>& b, index_t r0, index_t r1, index_t c0,
+                                std::index_sequence<K...>) noexcept
+        {
+            for (index_t r = r0; r < r1; ++r)
+                for (index_t c = c0; c < b.n_inner; ++c)
+                    b.out[r * b.out_outer + c * b.out_inner] =
+                        op(b.in[K][r * b.in_outer[K] + c * b.in_inner[K]]...);
+        }
+
+        // One row with a contiguous output: for_each_lane over it, reading every input
+        // with read() and storing normally or streaming.
+        template <class Arch, class Op, class T, bool Stream, std::size_t... K>
+        inline void row(const Op& op, const std::array<const T*, sizeof...(K)>& in,
+                        const std::array<index_t, sizeof...(K)>& s,
+                        const std::array<index_batch<Arch, T>, sizeof...(K)>& lanes, T* out, index_t n,
+                        std::index_sequence<K...>) noexcept
+        {
+            simd::for_each_lane<Arch>(n, out,
+                                      [&](index_t i, auto tag)
+                                      {
+                                          using V = typename decltype(tag)::type;
+                                          const V r = op(read<V, T, Arch>(in[K], s[K], i, lanes[K])...);
+                                          if constexpr (Stream)
+                                              simd::store_stream(out + i, r);
+                                          else
+                                              simd::store(out + i, r);
+                                      });
+        }
+
+        // Rows [r0, r1), columns [c0, n_inner) of a block whose output rows are contiguous.
+        template <class Arch, class Op, class T, bool Stream, std::size_t N>
+        inline void rows(const Op& op, const block<T, N>& b, index_t r0, index_t r1, index_t c0) noexcept
+        {
+            using I = xsimd::as_integer_t<T>;
+            using IB = index_batch<Arch, T>;
+            std::array<IB, N> lanes;
+            alignas(Arch::alignment()) I iota[IB::size];
+            for (std::size_t k = 0; k < N; ++k)
+            {
+                // Gathers take 32-bit lane offsets for 32-bit types: strides too large for
+                // them (never the case for stride 0 or 1) take the scalar path.
+                const index_t s = b.in_inner[k];
+                if ((s < 0 ? -s : s) * static_cast<index_t>(IB::size) >= (index_t{1} << 30))
+                {
+                    scalar_rows(op, b, r0, r1, c0, std::make_index_sequence<N>{});
+                    return;
+                }
+                for (std::size_t l = 0; l < IB::size; ++l)
+                    iota[l] = static_cast<I>(static_cast<index_t>(l) * s);
+                lanes[k] = IB::load_aligned(iota);
+            }
+            for (index_t r = r0; r < r1; ++r)
+            {
+                std::array<const T*, N> in;
+                for (std::size_t k = 0; k < N; ++k)
+                    in[k] = b.in[k] + r * b.in_outer[k] + c0 * b.in_inner[k];
+                row<Arch, Op, T, Stream>(op, in, b.in_inner, lanes, b.out + r * b.out_outer + c0, b.n_inner - c0,
+                                         std::make_index_sequence<N>{});
+            }
+        }
+
+        // Full W x W tiles of a block where some input is transposed (its outer stride is
+        // 1): those inputs are read as W contiguous batches along the rows and transposed
+        // in registers. Returns the number of rows and columns covered.
+        template <class Arch, class Op, class T, bool Stream, std::size_t N, std::size_t... K>
+        inline void transposed_tiles(const Op& op, const block<T, N>& b, const std::array<bool, N>& transposed,
+                                     index_t rows_done, index_t cols_done, std::index_sequence<K...>) noexcept
+        {
+            using B = xsimd::batch<T, Arch>;
+            constexpr index_t W = static_cast<index_t>(B::size);
+            for (index_t r0 = 0; r0 < rows_done; r0 += W)
+                for (index_t c0 = 0; c0 < cols_done; c0 += W)
+                {
+                    std::array<std::array<B, B::size>, N> tile;
+                    for (std::size_t k = 0; k < N; ++k)
+                    {
+                        const T* p = b.in[k] + r0 * b.in_outer[k] + c0 * b.in_inner[k];
+                        if (transposed[k])
+                        {
+                            for (index_t c = 0; c < W; ++c)
+                                tile[k][c] = B::load_unaligned(p + c * b.in_inner[k]);
+                            simd::transpose<Arch>(tile[k].data());
+                        }
+                        else
+                            for (index_t r = 0; r < W; ++r)
+                                tile[k][r] = b.in_inner[k] == 0 ? B(p[r * b.in_outer[k]])
+                                                                : B::load_unaligned(p + r * b.in_outer[k]);
+                    }
+                    for (index_t r = 0; r < W; ++r)
+                    {
+                        const B v = op(tile[K][r]...);
+                        T* o = b.out + (r0 + r) * b.out_outer + c0;
+                        if constexpr (Stream)
+                            simd::store_stream(o, v);
+                        else
+                            v.store_unaligned(o);
+                    }
+                }
+        }
+
+        template <class Arch, class Op, class T, bool Stream, std::size_t N>
+        inline void run_block(const Op& op, const block<T, N>& b) noexcept
+        {
+            using B = xsimd::batch<T, Arch>;
+            constexpr index_t W = static_cast<index_t>(B::size);
+            if (b.out_inner != 1)
+            {
+                // Strided output: plain scalar loop (rare: out=x[:, ::2] and friends).
+                scalar_rows(op, b, 0, b.n_outer, 0, std::make_index_sequence<N>{});
+                return;
+            }
+            std::array<bool, N> transposed{};
+            bool any_transposed = false;
+            bool tiles_ok = b.n_outer >= W && b.n_inner >= W;
+            for (std::size_t k = 0; k < N; ++k)
+            {
+                transposed[k] = b.in_outer[k] == 1 && b.in_inner[k] != 1 && b.in_inner[k] != 0;
+                any_transposed = any_transposed || transposed[k];
+                // Other inputs must be row-contiguous or row-broadcast to share a tile.
+                tiles_ok = tiles_ok && (transposed[k] || b.in_inner[k] == 1 || b.in_inner[k] == 0);
+            }
+            if constexpr (simd::has_transpose<Arch, T>())
+            {
+                if (any_transposed && tiles_ok)
+                {
+                    const index_t rows_done = b.n_outer / W * W, cols_done = b.n_inner / W * W;
+                    transposed_tiles<Arch, Op, T, Stream>(op, b, transposed, rows_done, cols_done,
+                                                          std::make_index_sequence<N>{});
+                    if (cols_done < b.n_inner)
+                        rows<Arch, Op, T, Stream>(op, b, 0, rows_done, cols_done);
+                    rows<Arch, Op, T, Stream>(op, b, rows_done, b.n_outer, 0);
+                    return;
+                }
+            }
+            rows<Arch, Op, T, Stream>(op, b, 0, b.n_outer, 0);
+        }
     }
-} // namespace pyperf_tensor::kernels
+
+    template <class Arch, class Op, class T>
+    void elementwise(const block<T, Op::arity>& b, store_mode mode) noexcept
+    {
+        Op op{};
+        if constexpr (std::is_same<Op, fma_op>::value)
+            op.fused = simd::has_fma<Arch>();  // the scalar tail rounds as the batch body does
+        // Streaming stores need register-aligned rows; for_each_lane aligns the start of
+        // each row, which is enough when the output is aligned to its element size.
+        if (mode == store_mode::stream && reinterpret_cast<std::uintptr_t>(b.out) % sizeof(T) == 0)
+        {
+            detail::run_block<Arch, Op, T, true>(op, b);
+            simd::stream_fence();
+        }
+        else
+            detail::run_block<Arch, Op, T, false>(op, b);
+    }
+}

@@ -8,6 +8,9 @@
 #pragma once
 
 #include <array>
+#include <optional>
+#include <string>
+#include <tuple>
 #include <type_traits>
 
 #if defined(__linux__)
@@ -64,37 +67,42 @@ namespace pyperf_tensor
         template <class T>
         struct safe_input
         {
-            safe_input(view<const T> in, const view<T>& out) : v(in)
+            safe_input(view<const T> in, const view<T>& out)
+                : v(in)
             {
-                if (!may_overlap(in, out)
-                    || (in.data() == out.data()
-                        && broadcast_strides(in, out.shape()) == broadcast_strides(out, out.shape())))
+                if (!may_overlap(in, out) || (in.data() == out.data()
+                                              && broadcast_strides(in, out.shape()) == broadcast_strides(out, out.shape())))
                     return;
                 copy = tensor<T>::uninitialized(in.shape());
                 const auto p = make_plan<2>(in.shape(), {copy.strides(), in.strides()});
-                for_each_run(p, 0, p.size,
-                             [&](const std::array<index_t, 2>& off, const std::array<index_t, 2>& st, index_t n)
-                             {
-                                 for (index_t i = 0; i < n; ++i)
-                                     copy.data()[off[0] + i * st[0]] = in.data()[off[1] + i * st[1]];
-                             });
+                for_each_block(p, 0, p.size / unit_size(p),
+                               [&](const std::array<index_t, 2>& off, const std::array<index_t, 2>& inner,
+                                   const std::array<index_t, 2>& outer, index_t n_inner, index_t n_outer)
+                               {
+                                   for (index_t r = 0; r < n_outer; ++r)
+                                       for (index_t c = 0; c < n_inner; ++c)
+                                           copy.data()[off[0] + r * outer[0] + c * inner[0]] =
+                                               in.data()[off[1] + r * outer[1] + c * inner[1]];
+                               });
                 v = copy.as_view();
             }
             view<const T> v;
             tensor<T> copy;
         };
-    } // namespace detail
+    }
 
-    // The engine behind every binary op: validates, broadcasts, handles aliasing and
-    // threads, and calls `kernel` on 1-D runs. The Python bindings call it with a kernel
-    // chosen at run time; C++ users normally call add_into and friends.
-    template <class T>
-    void apply_binary(kernels::binary_kernel<T> kernel, view<T> out, view<const T> a, view<const T> b)
+    // The engine behind every elementwise op: validates and broadcasts shapes, handles
+    // aliasing, splits the work over the pool, and calls `kernel` on 2-D blocks. The
+    // Python bindings call it with a kernel chosen at run time; C++ users normally call
+    // add(), add_into(), add_() and friends.
+    template <class T, std::size_t N>
+    void apply_elementwise(kernels::elementwise_kernel<T, N> kernel, view<T> out,
+                           const std::array<view<const T>, N>& inputs)
     {
-        dims shape;
-        if (!try_broadcast(a.shape(), b.shape(), shape))
-            throw shape_error("operands could not be broadcast together with shapes " + to_string(a.shape()) + " "
-                              + to_string(b.shape()));
+        std::array<dims, N> shapes;
+        for (std::size_t k = 0; k < N; ++k)
+            shapes[k] = inputs[k].shape();
+        const dims shape = broadcast_shapes(shapes.begin(), shapes.end());
         dims full;
         if (!try_broadcast(shape, out.shape(), full) || full != out.shape())
             throw shape_error("output shape " + to_string(out.shape()) + " does not match the broadcast shape "
@@ -102,38 +110,68 @@ namespace pyperf_tensor
         if (out.size() == 0)
             return;
         detail::check_output_layout(out);
-        const detail::safe_input<T> sa(a, out), sb(b, out);
-        const auto plan =
-            detail::make_plan<3>(out.shape(), {out.strides(), detail::broadcast_strides(sa.v, out.shape()),
-                                               detail::broadcast_strides(sb.v, out.shape())});
+        std::array<std::optional<detail::safe_input<T>>, N> safe;
+        std::array<dims, N + 1> strides;
+        strides[0] = out.strides();
+        std::array<const T*, N> data;
+        for (std::size_t k = 0; k < N; ++k)
+        {
+            safe[k].emplace(inputs[k], out);
+            strides[k + 1] = detail::broadcast_strides(safe[k]->v, out.shape());
+            data[k] = safe[k]->v.data();
+        }
+        const auto plan = detail::make_plan<N + 1>(out.shape(), strides);
         const auto mode = detail::store_mode_for(static_cast<std::size_t>(plan.size) * sizeof(T));
+        const index_t unit = detail::unit_size(plan);
+        const index_t grain = (PYPERF_TENSOR_ELEMENTWISE_GRAIN + unit - 1) / unit;
         T* const po = out.data();
-        const T* const pa = sa.v.data();
-        const T* const pb = sb.v.data();
-        parallel_for(0, plan.size, PYPERF_TENSOR_ELEMENTWISE_GRAIN,
+        parallel_for(0, plan.size / unit, grain,
                      [&](index_t lo, index_t hi)
                      {
-                         detail::for_each_run(
+                         detail::for_each_block(
                              plan, lo, hi,
-                             [&](const std::array<index_t, 3>& off, const std::array<index_t, 3>& st, index_t n)
-                             { kernel(pa + off[1], st[1], pb + off[2], st[2], po + off[0], st[0], n, mode); });
+                             [&](const std::array<index_t, N + 1>& off, const std::array<index_t, N + 1>& inner,
+                                 const std::array<index_t, N + 1>& outer, index_t n_inner, index_t n_outer)
+                             {
+                                 kernels::block<T, N> b;
+                                 for (std::size_t k = 0; k < N; ++k)
+                                 {
+                                     b.in[k] = data[k] + off[k + 1];
+                                     b.in_inner[k] = inner[k + 1];
+                                     b.in_outer[k] = outer[k + 1];
+                                 }
+                                 b.out = po + off[0];
+                                 b.out_inner = inner[0];
+                                 b.out_outer = outer[0];
+                                 b.n_inner = n_inner;
+                                 b.n_outer = n_outer;
+                                 kernel(b, mode);
+                             });
                      });
     }
 
     namespace detail
     {
-        // An operand as a read-only view: containers and views are viewed in place,
-        // an arithmetic scalar becomes a 0-d view of a private copy.
-        template <class T, class A>
+        // An operand as a read-only view: containers and views are viewed in place, an
+        // arithmetic scalar becomes a 0-d view of a private copy.
+        template <class T, class A, bool = std::is_arithmetic<A>::value>
         struct input
         {
-            explicit input(const A& a) : v(make_view(a)) {}
+            explicit input(const A& a)
+                : v(make_view(a))
+            {
+            }
             view<const T> v;
         };
         template <class T, class A>
-        struct scalar_input
+        struct input<T, A, true>
         {
-            explicit scalar_input(A a) : value(static_cast<T>(a)), v(&value, dims{}) {}
+            explicit input(A a)
+                : value(static_cast<T>(a))
+                , v(&value, dims{})
+            {
+            }
+            input(const input&) = delete;
             T value;
             view<const T> v;
         };
@@ -141,7 +179,7 @@ namespace pyperf_tensor
         template <class A, class = void>
         struct value_type_of
         {
-            using type = void; // arithmetic scalars adopt the other operand's type
+            using type = void;  // arithmetic scalars adopt the other operands' type
         };
         template <class A>
         struct value_type_of<A, std::enable_if_t<!std::is_arithmetic<A>::value>>
@@ -149,65 +187,97 @@ namespace pyperf_tensor
             using type = std::remove_const_t<std::remove_pointer_t<decltype(std::declval<A&>().data())>>;
         };
 
-        template <class A, class B>
+        template <class... A>
         struct common_value_type
         {
+            using type = void;
+        };
+        template <class A, class... Rest>
+        struct common_value_type<A, Rest...>
+        {
             using ta = typename value_type_of<std::decay_t<A>>::type;
-            using tb = typename value_type_of<std::decay_t<B>>::type;
-            static_assert(!std::is_void<ta>::value || !std::is_void<tb>::value,
-                          "pyperf_tensor: at least one operand must be a tensor, view or container");
-            static_assert(std::is_void<ta>::value || std::is_void<tb>::value || std::is_same<ta, tb>::value,
+            using tr = typename common_value_type<Rest...>::type;
+            static_assert(std::is_void<ta>::value || std::is_void<tr>::value || std::is_same<ta, tr>::value,
                           "pyperf_tensor: operands have different value types; convert one explicitly");
-            using type = std::conditional_t<std::is_void<ta>::value, tb, ta>;
+            using type = std::conditional_t<std::is_void<ta>::value, tr, ta>;
         };
 
-        template <class T, class A>
-        using input_t = std::conditional_t<std::is_arithmetic<std::decay_t<A>>::value, scalar_input<T, std::decay_t<A>>,
-                                           input<T, std::decay_t<A>>>;
+        template <class Op, class... In>
+        using value_t = typename common_value_type<In...>::type;
 
         template <class Op, class T>
-        constexpr kernels::binary_kernel<T> default_binary_kernel() noexcept
+        constexpr void check_op()
         {
-            return &kernels::binary<simd::default_arch, Op, T>;
+            static_assert(!std::is_void<T>::value,
+                          "pyperf_tensor: at least one operand must be a tensor, view or container");
+            static_assert(Op::template supports<T>, "pyperf_tensor: this op does not support this value type");
         }
-    } // namespace detail
 
-    // out = op(a, b), written into `out` (shape must equal the broadcast shape).
-    template <class Op, class Out, class A, class B>
-    void binary_into(Out&& out, const A& a, const B& b)
-    {
-        using T = typename detail::common_value_type<A, B>::type;
-        const detail::input_t<T, A> ia(a);
-        const detail::input_t<T, B> ib(b);
-        apply_binary<T>(detail::default_binary_kernel<Op, T>(), view<T>(out), ia.v, ib.v);
+        template <class Op, class T, class Out, class... In, std::size_t... K>
+        void run_op(Out&& out, std::index_sequence<K...>, const In&... in)
+        {
+            const std::tuple<input<T, std::decay_t<In>>...> views(in...);
+            apply_elementwise<T, sizeof...(In)>(&kernels::elementwise<simd::default_arch, Op, T>, view<T>(out),
+                                                {std::get<K>(views).v...});
+        }
     }
 
-    // op(a, b) as a new C-contiguous tensor.
-    template <class Op, class A, class B>
-    auto binary(const A& a, const B& b)
+    // out = op(in...), written into `out` (its shape must be the broadcast shape).
+    template <class Op, class Out, class... In>
+    void apply_into(Out&& out, const In&... in)
     {
-        using T = typename detail::common_value_type<A, B>::type;
-        const detail::input_t<T, A> ia(a);
-        const detail::input_t<T, B> ib(b);
-        auto out = tensor<T>::uninitialized(broadcast_shapes(ia.v.shape(), ib.v.shape()));
-        apply_binary<T>(detail::default_binary_kernel<Op, T>(), out.as_view(), ia.v, ib.v);
+        static_assert(sizeof...(In) == Op::arity, "wrong number of operands for this op");
+        using T = detail::value_t<Op, In...>;
+        detail::check_op<Op, T>();
+        detail::run_op<Op, T>(out, std::index_sequence_for<In...>{}, in...);
+    }
+
+    // op(in...) as a new C-contiguous tensor.
+    template <class Op, class... In>
+    auto apply(const In&... in)
+    {
+        static_assert(sizeof...(In) == Op::arity, "wrong number of operands for this op");
+        using T = detail::value_t<Op, In...>;
+        detail::check_op<Op, T>();
+        auto out = tensor<T>::uninitialized(broadcast_shapes({detail::input<T, std::decay_t<In>>(in).v.shape()...}));
+        detail::run_op<Op, T>(out, std::index_sequence_for<In...>{}, in...);
         return out;
     }
 
-    template <class Out, class A, class B>
-    void add_into(Out&& out, const A& a, const B& b)
-    {
-        binary_into<kernels::add_op>(out, a, b);
+// name(in...) -> tensor, name_into(out, in...), name_(x, rest...) in place (x = op(x, rest...)).
+#define PYPERF_TENSOR_PUBLIC_OP(name)                                                                                  \
+    template <class... In>                                                                                             \
+    auto name(const In&... in)                                                                                         \
+    {                                                                                                                  \
+        return apply<kernels::name##_op>(in...);                                                                       \
+    }                                                                                                                  \
+    template <class Out, class... In>                                                                                  \
+    void name##_into(Out&& out, const In&... in)                                                                       \
+    {                                                                                                                  \
+        apply_into<kernels::name##_op>(out, in...);                                                                    \
+    }                                                                                                                  \
+    template <class X, class... Rest>                                                                                  \
+    void name##_(X&& x, const Rest&... rest)                                                                           \
+    {                                                                                                                  \
+        apply_into<kernels::name##_op>(x, x, rest...);                                                                 \
     }
-    template <class A, class B>
-    auto add(const A& a, const B& b)
-    {
-        return binary<kernels::add_op>(a, b);
-    }
-    // a += b (b broadcasts to a's shape).
-    template <class A, class B>
-    void add_(A&& a, const B& b)
-    {
-        binary_into<kernels::add_op>(a, a, b);
-    }
-} // namespace pyperf_tensor
+
+    PYPERF_TENSOR_PUBLIC_OP(add)
+    PYPERF_TENSOR_PUBLIC_OP(sub)
+    PYPERF_TENSOR_PUBLIC_OP(mul)
+    PYPERF_TENSOR_PUBLIC_OP(div)
+    PYPERF_TENSOR_PUBLIC_OP(maximum)
+    PYPERF_TENSOR_PUBLIC_OP(minimum)
+    PYPERF_TENSOR_PUBLIC_OP(pow)
+    PYPERF_TENSOR_PUBLIC_OP(neg)
+    PYPERF_TENSOR_PUBLIC_OP(abs)
+    PYPERF_TENSOR_PUBLIC_OP(sqrt)
+    PYPERF_TENSOR_PUBLIC_OP(exp)
+    PYPERF_TENSOR_PUBLIC_OP(log)
+    PYPERF_TENSOR_PUBLIC_OP(square)
+    PYPERF_TENSOR_PUBLIC_OP(reciprocal)
+    PYPERF_TENSOR_PUBLIC_OP(fma)
+    PYPERF_TENSOR_PUBLIC_OP(clip)
+
+#undef PYPERF_TENSOR_PUBLIC_OP
+}

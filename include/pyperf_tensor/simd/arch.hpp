@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstring>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -24,6 +25,15 @@ namespace pyperf_tensor::simd
         return Arch::version() >= xsimd::avx512f::version() ? "avx512"
                : Arch::version() >= xsimd::avx2::version()  ? "avx2"
                                                             : "sse2";
+    }
+
+    // Whether an arch has fused multiply-add instructions (xsimd::fma rounds once).
+    template <class Arch>
+    constexpr bool has_fma() noexcept
+    {
+        return std::is_base_of<xsimd::avx512f, Arch>::value || std::is_same<Arch, xsimd::fma3<xsimd::avx2>>::value
+               || std::is_same<Arch, xsimd::fma3<xsimd::avx>>::value
+               || std::is_same<Arch, xsimd::fma3<xsimd::sse4_2>>::value;
     }
 
     // Whether this CPU and OS can run an ISA by name ("sse2", "avx2", "avx512"): the

@@ -80,22 +80,36 @@ namespace pyperf_tensor::detail
         return p;
     }
 
-    // Calls run(offsets, inner_strides, length) for consecutive 1-D runs covering the
-    // linear indices [lo, hi) of the plan; offsets are per operand, in elements.
-    template <std::size_t N, class Run>
-    void for_each_run(const nd_plan<N>& p, index_t lo, index_t hi, Run&& run)
+    // Work is split in units: whole rows (all axes but the innermost) when rank >= 2,
+    // single elements otherwise; a unit holds this many elements.
+    template <std::size_t N>
+    index_t unit_size(const nd_plan<N>& p) noexcept
     {
-        std::array<index_t, N> off = p.base;
-        std::array<index_t, N> inner{};
-        if (p.rank == 0)
+        return p.rank >= 2 ? p.shape[p.rank - 1] : 1;
+    }
+
+    // Calls run(offsets, inner_strides, outer_strides, n_inner, n_outer) for consecutive
+    // 2-D blocks covering the units [lo, hi) of the plan; offsets are per operand, in
+    // elements. A block is a run of rows along the second-innermost axis.
+    template <std::size_t N, class Run>
+    void for_each_block(const nd_plan<N>& p, index_t lo, index_t hi, Run&& run)
+    {
+        std::array<index_t, N> off = p.base, inner{}, outer{};
+        if (p.rank <= 1)
         {
-            if (lo < hi)
-                run(off, inner, index_t{1});
+            if (lo >= hi)
+                return;
+            for (std::size_t k = 0; k < N; ++k)
+            {
+                inner[k] = p.rank ? p.strides[k][0] : 0;
+                off[k] += lo * inner[k];
+            }
+            run(off, inner, outer, p.rank ? hi - lo : index_t{1}, index_t{1});
             return;
         }
-        const std::size_t last = p.rank - 1;
+        const std::size_t row_axis = p.rank - 2;  // blocks step along this axis
         std::array<index_t, PYPERF_TENSOR_MAX_RANK> idx;
-        for (index_t rest = lo, axis = static_cast<index_t>(last); axis >= 0; --axis)
+        for (index_t rest = lo, axis = static_cast<index_t>(row_axis); axis >= 0; --axis)
         {
             idx[axis] = rest % p.shape[axis];
             rest /= p.shape[axis];
@@ -103,18 +117,21 @@ namespace pyperf_tensor::detail
                 off[k] += idx[axis] * p.strides[k][axis];
         }
         for (std::size_t k = 0; k < N; ++k)
-            inner[k] = p.strides[k][last];
+        {
+            inner[k] = p.strides[k][p.rank - 1];
+            outer[k] = p.strides[k][row_axis];
+        }
         while (lo < hi)
         {
-            const index_t room = p.shape[last] - idx[last];
-            const index_t len = room < hi - lo ? room : hi - lo;
-            run(off, inner, len);
-            lo += len;
-            idx[last] += len;
+            const index_t room = p.shape[row_axis] - idx[row_axis];
+            const index_t rows = room < hi - lo ? room : hi - lo;
+            run(off, inner, outer, p.shape[p.rank - 1], rows);
+            lo += rows;
+            idx[row_axis] += rows;
             for (std::size_t k = 0; k < N; ++k)
-                off[k] += len * inner[k];
+                off[k] += rows * outer[k];
             // Carry into outer axes.
-            for (std::size_t axis = last; axis > 0 && idx[axis] == p.shape[axis]; --axis)
+            for (std::size_t axis = row_axis; axis > 0 && idx[axis] == p.shape[axis]; --axis)
             {
                 idx[axis] = 0;
                 ++idx[axis - 1];
