@@ -161,6 +161,12 @@ namespace pyperf_tensor::kernels
 #undef PYPERF_TENSOR_BINARY_BODY
 #undef PYPERF_TENSOR_ELEMENTWISE_OP
 
+    // Ops whose batch code is an approximation (within a few ULP) rather than the exact
+    // IEEE result: their scalar heads and tails are computed through a batch too, so an
+    // element's result never depends on where a row or a thread's piece starts.
+    template <class Op>
+    constexpr bool approximate_v = std::is_same<Op, exp_op>::value || std::is_same<Op, log_op>::value;
+
     // The ops of each arity, in the order of their enums; kernel tables are built from these.
     using unary_ops = std::tuple<neg_op, abs_op, sqrt_op, exp_op, log_op, square_op, reciprocal_op>;
     using binary_ops = std::tuple<add_op, sub_op, mul_op, div_op, maximum_op, minimum_op, pow_op>;
@@ -242,16 +248,31 @@ namespace pyperf_tensor::kernels
             }
         }
 
+        // op on scalars, bit-identical to the same element computed in a batch.
+        template <class Arch, class Op, class T, class... Ts>
+        inline T scalar_op(const Op& op, T x, Ts... rest) noexcept
+        {
+            if constexpr (approximate_v<Op>)
+            {
+                using B = xsimd::batch<T, Arch>;
+                alignas(Arch::alignment()) T r[B::size];
+                op(B(x), B(rest)...).store_aligned(r);
+                return r[0];
+            }
+            else
+                return op(x, rest...);
+        }
+
         // Element (r, c) of the op, read one scalar per input: the fallback for strided
         // outputs and for strides too large for gather offsets.
-        template <class Op, class T, std::size_t N, std::size_t... K>
+        template <class Arch, class Op, class T, std::size_t N, std::size_t... K>
         inline void scalar_rows(const Op& op, const block<T, N>& b, index_t r0, index_t r1, index_t c0,
                                 std::index_sequence<K...>) noexcept
         {
             for (index_t r = r0; r < r1; ++r)
                 for (index_t c = c0; c < b.n_inner; ++c)
                     b.out[r * b.out_outer + c * b.out_inner] =
-                        op(b.in[K][r * b.in_outer[K] + c * b.in_inner[K]]...);
+                        scalar_op<Arch>(op, b.in[K][r * b.in_outer[K] + c * b.in_inner[K]]...);
         }
 
         // One row with a contiguous output: for_each_lane over it, reading every input
@@ -266,7 +287,11 @@ namespace pyperf_tensor::kernels
                                       [&](index_t i, auto tag)
                                       {
                                           using V = typename decltype(tag)::type;
-                                          const V r = op(read<V, T, Arch>(in[K], s[K], i, lanes[K])...);
+                                          V r;
+                                          if constexpr (std::is_arithmetic<V>::value)
+                                              r = scalar_op<Arch>(op, read<V, T, Arch>(in[K], s[K], i, lanes[K])...);
+                                          else
+                                              r = op(read<V, T, Arch>(in[K], s[K], i, lanes[K])...);
                                           if constexpr (Stream)
                                               simd::store_stream(out + i, r);
                                           else
@@ -289,7 +314,7 @@ namespace pyperf_tensor::kernels
                 const index_t s = b.in_inner[k];
                 if ((s < 0 ? -s : s) * static_cast<index_t>(IB::size) >= (index_t{1} << 30))
                 {
-                    scalar_rows(op, b, r0, r1, c0, std::make_index_sequence<N>{});
+                    scalar_rows<Arch>(op, b, r0, r1, c0, std::make_index_sequence<N>{});
                     return;
                 }
                 for (std::size_t l = 0; l < IB::size; ++l)
@@ -353,7 +378,7 @@ namespace pyperf_tensor::kernels
             if (b.out_inner != 1)
             {
                 // Strided output: plain scalar loop (rare: out=x[:, ::2] and friends).
-                scalar_rows(op, b, 0, b.n_outer, 0, std::make_index_sequence<N>{});
+                scalar_rows<Arch>(op, b, 0, b.n_outer, 0, std::make_index_sequence<N>{});
                 return;
             }
             std::array<bool, N> transposed{};

@@ -1,7 +1,8 @@
 // Math functions for batches and scalars alike, with fix-ups where xsimd 8.1 falls short
 // of NumPy (checked against NumPy's validation sets, ../shared/data/numpy-umath-validation):
 //   exp: xsimd flushes results that should be subnormal to zero (f32 below ln(FLT_MIN),
-//        f64 below ln(DBL_MIN)); those lanes are recomputed with libm.
+//        f64 below ln(DBL_MIN)) and overflows to inf early (f32 exp(88.72283) is
+//        3.4027985e38, not inf); lanes in both edge ranges are recomputed with libm.
 //   log: xsimd's float64 log is wrong for subnormal inputs; those lanes use libm (float32
 //        too, for the same reason and at the same cost: only when such a lane occurs).
 //   pow: xsimd's pow is exp(y * log|x|): wrong for pow(0, 0), pow(1, nan), pow(0, -1) and
@@ -44,9 +45,10 @@ namespace pyperf_tensor::simd
         {
             using T = typename V::value_type;
             const V r = xsimd::exp(x);
-            const auto subnormal_result = x < V(std::log(std::numeric_limits<T>::min()));
-            if (xsimd::any(subnormal_result))
-                return detail::patch_lanes(r, x, subnormal_result, [](T v) { return std::exp(v); });
+            const auto edge = (x < V(std::log(std::numeric_limits<T>::min()) + T(1)))
+                              | (x > V(std::log(std::numeric_limits<T>::max()) - T(1)));
+            if (xsimd::any(edge))
+                return detail::patch_lanes(r, x, edge, [](T v) { return std::exp(v); });
             return r;
         }
     }

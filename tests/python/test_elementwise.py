@@ -1,13 +1,15 @@
-"""pyperf_tensor.add against NumPy: values, dtypes, strides, broadcasting, out=, aliasing, errors."""
+"""Every elementwise op against NumPy: values, dtypes, strides, broadcasting, scalars, out=,
+aliasing, errors; on every ISA (the `isa` fixture forces each in turn)."""
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import pyperf_tensor as pt
 from conftest import DTYPES
+from ops import OPS, check
 from strategies import elements, operands, strided_arrays
 
 
@@ -18,47 +20,147 @@ def assert_same(got, want):
     np.testing.assert_array_equal(got, want)
 
 
-@given(data=st.data(), dtype=st.sampled_from(DTYPES),
-       shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=6))
-def test_matches_numpy(isa, data, dtype, shapes):
-    a = data.draw(operands(dtype, shapes.input_shapes[0]), label="a")
-    b = data.draw(operands(dtype, shapes.input_shapes[1]), label="b")
-    with np.errstate(all="ignore"):
-        want = np.asarray(np.add(a, b))
-    if not isinstance(a, (np.ndarray, np.generic)) and not isinstance(b, (np.ndarray, np.generic)):
-        want = want.astype(np.float64 if isinstance(a, float) or isinstance(b, float) else np.int64)
-    assert_same(pt.add(a, b), want)
+def shapes_for(op, min_dims=0):
+    return hnp.mutually_broadcastable_shapes(num_shapes=op.arity, min_dims=min_dims, max_dims=4, max_side=6)
 
 
-@given(data=st.data(), dtype=st.sampled_from(DTYPES),
-       shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=1, max_dims=3, max_side=5))
-def test_out_is_written_in_place(isa, data, dtype, shapes):
-    a = data.draw(strided_arrays(dtype, shapes.input_shapes[0]), label="a")
-    b = data.draw(strided_arrays(dtype, shapes.input_shapes[1]), label="b")
+@pytest.mark.parametrize("op", OPS, ids=str)
+@settings(max_examples=40)
+@given(data=st.data())
+def test_matches_numpy(isa, op, data):
+    dtype = data.draw(st.sampled_from(op.dtypes), label="dtype")
+    shapes = data.draw(shapes_for(op), label="shapes")
+    args = [data.draw(operands(dtype, s), label=f"arg{k}") for k, s in enumerate(shapes.input_shapes)]
+    got = op.fn(*args)
+    if all(isinstance(a, (np.ndarray, np.generic)) for a in args) or any(isinstance(a, np.ndarray) for a in args):
+        assert got.dtype == np.dtype(dtype)
+    check(op, got, args)
+
+
+@pytest.mark.parametrize("op", OPS, ids=str)
+@settings(max_examples=25)
+@given(data=st.data())
+def test_out_is_written_in_place(isa, op, data):
+    dtype = data.draw(st.sampled_from(op.dtypes), label="dtype")
+    shapes = data.draw(shapes_for(op, min_dims=1), label="shapes")
+    args = [data.draw(strided_arrays(dtype, s), label=f"arg{k}") for k, s in enumerate(shapes.input_shapes)]
     out = data.draw(strided_arrays(dtype, shapes.result_shape), label="out")
-    with np.errstate(all="ignore"):
-        want = np.add(a, b)
-    result = pt.add(a, b, out=out)
+    result = op.fn(*args, out=out)
     assert result is out
-    assert np.shares_memory(result, out)
-    assert_same(out, want)
+    check(op, out, args)
 
 
-@given(data=st.data(), dtype=st.sampled_from([np.float32, np.int64]), n=st.integers(0, 40))
-def test_overlapping_views_give_numpys_answer(isa, data, dtype, n):
+@pytest.mark.parametrize("op", OPS, ids=str)
+@settings(max_examples=25)
+@given(data=st.data(), n=st.integers(0, 40))
+def test_overlapping_views_give_numpys_answer(isa, op, data, n):
+    dtype = op.dtypes[0]
     buf = data.draw(hnp.arrays(dtype, 3 * n + 10, elements=elements(dtype)))
 
     def window(label):
         step = data.draw(st.sampled_from([1, 2, -1, -2, 3]), label=label + " step")
         span = (n - 1) * abs(step) + 1 if n else 0
         start = data.draw(st.integers(0, len(buf) - span), label=label + " start")
-        return buf[start:start + span:step] if step > 0 else buf[start + span - 1::step][:n] if n else buf[:0]
+        if n == 0:
+            return buf[:0]
+        return buf[start:start + span:step] if step > 0 else buf[start + span - 1::step][:n]
 
-    a, b, out = window("a"), window("b"), window("out")
-    with np.errstate(all="ignore"):
-        want = np.add(a.copy(), b.copy())
-    pt.add(a, b, out=out)
-    assert_same(out, want)
+    args = [window(f"arg{k}") for k in range(op.arity)]
+    out = window("out")
+    copies = [a.copy() for a in args]
+    op.fn(*args, out=out)
+    check(op, out, copies)
+
+
+def _layouts(dtype, rows=37, cols=53, seed=0):
+    """Views of shape (rows, cols) in every layout the kernels treat differently."""
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal(4 * rows * cols + 11) * 20 if np.dtype(dtype).kind == "f" \
+        else rng.integers(-1000, 1000, 4 * rows * cols + 11)
+    base = base.astype(dtype)
+    return {
+        "contiguous": base[:rows * cols].reshape(rows, cols),
+        "transposed": base[3:3 + rows * cols].reshape(cols, rows).T,
+        "stepped": base[1:1 + 4 * rows * cols].reshape(2 * rows, 2 * cols)[::2, ::2],
+        "reversed": base[:rows * cols].reshape(rows, cols)[::-1, ::-1],
+        "row": base[5:5 + cols],
+        "column": base[9:9 + rows].reshape(rows, 1),
+        "fortran": np.asfortranarray(base[:rows * cols].reshape(rows, cols)),
+    }
+
+
+@pytest.mark.parametrize("op", OPS, ids=str)
+def test_every_layout_combination(isa, op):
+    """Shapes large enough for the transposed-tile and gather paths (hypothesis keeps them small)."""
+    for dtype in op.dtypes:
+        views = _layouts(dtype)
+        names = list(views)
+        combos = [(a,) for a in names] if op.arity == 1 else \
+            [(a, b) for a in names for b in names] if op.arity == 2 else \
+            [(a, b, "transposed") for a in names for b in names]
+        for combo in combos:
+            args = [views[name] for name in combo]
+            if np.broadcast_shapes(*(a.shape for a in args)) != (37, 53):
+                continue
+            check(op, op.fn(*args), args)
+            out = np.empty((53, 37), dtype).T  # a transposed output too
+            op.fn(*args, out=out)
+            check(op, out, args)
+
+
+def _validation_rows(name):
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "data", "numpy-umath-validation",
+                        f"umath-validation-set-{name}.csv")
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("#", "$", "dtype")) or not line.strip():
+                continue
+            dtype, x, y, tol = line.strip().split(",")
+            rows.setdefault(dtype, []).append((int(x, 16), int(y, 16), int(tol)))
+    return rows
+
+
+@pytest.mark.parametrize("name", ["exp", "log"])
+def test_accuracy_on_numpy_validation_sets(isa, name):
+    from ops import ulp_distance
+    checked = 0
+    for dtype_name, rows in _validation_rows(name).items():
+        dtype = {"np.float32": np.float32, "np.float64": np.float64}.get(dtype_name)
+        if dtype is None:
+            continue
+        ints = np.uint32 if dtype == np.float32 else np.uint64
+        x = np.array([r[0] for r in rows], dtype=ints).view(dtype)
+        want = np.array([r[1] for r in rows], dtype=ints).view(dtype)
+        tol = max(r[2] for r in rows)
+        got = getattr(pt, name)(x)
+        dist = ulp_distance(got, want)
+        worst = int(np.argmax(dist))
+        assert dist.max() <= tol, f"{name}({x[worst]!r}) = {got[worst]!r}, want {want[worst]!r} ({dist.max()} ULP)"
+        checked += len(rows)
+    assert checked > 100
+
+
+@pytest.mark.parametrize("op", [o for o in OPS if np.int32 not in o.dtypes], ids=str)
+def test_integer_input_to_a_float_only_op_is_a_type_error(op):
+    args = [np.ones(3, np.int32)] * op.arity
+    with pytest.raises(TypeError, match=f"{op.name}: dtype int32 is not supported"):
+        op.fn(*args)
+
+
+@pytest.mark.parametrize("op", OPS, ids=str)
+def test_large_and_threaded_same_bits_for_any_thread_count(isa, threads, op):
+    n = 600
+    dtype = op.dtypes[0]
+    views = _layouts(dtype, rows=n, cols=n + 3, seed=1)
+    args = [views["contiguous"], views["transposed"], views["row"]][:op.arity]
+    results = []
+    for t in (1, 2):
+        threads(t)
+        results.append(op.fn(*args).tobytes())
+    assert results[0] == results[1]
+    check(op, op.fn(*args), args)
 
 
 def test_in_place_and_broadcast_row_from_the_output(isa):
