@@ -18,7 +18,7 @@ namespace pyperf_tensor::bindings
     {
         struct op_doc
         {
-            std::vector<const char*> params;  // the operands, then "out"
+            std::vector<const char*> params; // the operands, then "out"
             const char* doc;
         };
 
@@ -29,28 +29,29 @@ namespace pyperf_tensor::bindings
             for (std::size_t k = 0; k < N; ++k)
                 in[k] = read_operand(args[k], name, sig.params[k]);
             const dtype_id d = common_dtype(name, in.data(), N);
-            return dispatch_dtype(
-                d,
-                [&](auto tag) -> py::object
-                {
-                    using T = decltype(tag);
-                    const auto kernel = active_kernels().of<T>().template get<N>(op);
-                    if (kernel == nullptr)
-                        throw dtype_error(std::string(name) + ": dtype " + dtype_name(d)
-                                          + " is not supported (supported: float32, float64)");
-                    dims shape;
-                    for (std::size_t k = 0; k < N; ++k)
-                        shape = k ? broadcast_shapes(shape, operand_shape(in[k])) : operand_shape(in[k]);
-                    py::array out = args[N].is_none() ? new_array(d, shape, in.data(), N) : read_output(args[N], name, d);
-                    std::array<T, N> scalars{};
-                    std::array<view<const T>, N> views;
-                    for (std::size_t k = 0; k < N; ++k)
-                        views[k] = input_view(in[k], scalars[k], name);
-                    const view<T> vo = view_of<T>(out);
-                    const compute_section nogil(vo.size());
-                    apply_elementwise<T, N>(kernel, vo, views);
-                    return std::move(out);
-                });
+            return dispatch_dtype(d,
+                                  [&](auto tag) -> py::object
+                                  {
+                                      using T = decltype(tag);
+                                      const auto kernel = active_kernels().of<T>().template get<N>(op);
+                                      if (kernel == nullptr)
+                                          throw dtype_error(std::string(name) + ": dtype " + dtype_name(d)
+                                                            + " is not supported (supported: float32, float64)");
+                                      dims shape;
+                                      for (std::size_t k = 0; k < N; ++k)
+                                          shape =
+                                              k ? broadcast_shapes(shape, operand_shape(in[k])) : operand_shape(in[k]);
+                                      py::array out = args[N].is_none() ? new_array(d, shape, in.data(), N)
+                                                                        : read_output(args[N], name, d);
+                                      std::array<T, N> scalars{};
+                                      std::array<view<const T>, N> views;
+                                      for (std::size_t k = 0; k < N; ++k)
+                                          views[k] = input_view(in[k], scalars[k], name);
+                                      const view<T> vo = view_of<T>(out);
+                                      const compute_section nogil(vo.size());
+                                      apply_elementwise<T, N>(kernel, vo, views);
+                                      return std::move(out);
+                                  });
         }
 
         // Registers every op of one arity, named and ordered as in kernels::*_ops.
@@ -70,7 +71,7 @@ namespace pyperf_tensor::bindings
                 throw std::logic_error("register_elementwise: one doc per op");
             def_ops<Ops>(m, docs, std::make_index_sequence<std::tuple_size<Ops>::value>{});
         }
-    }
+    } // namespace
 
     void register_elementwise(py::module_& m)
     {
@@ -98,4 +99,4 @@ namespace pyperf_tensor::bindings
                 {{"x", "lo", "hi", "out"},
                  "minimum(maximum(x, lo), hi), NaN propagating, with broadcasting (lo and hi may be arrays)."}});
     }
-}
+} // namespace pyperf_tensor::bindings

@@ -94,7 +94,7 @@ namespace
         view<const T> column{base.data() + 9, dims{rows, 1}};
         std::vector<view<const T>> all() const { return {contiguous, transposed, stepped, reversed, row, column}; }
     };
-}
+} // namespace
 
 TEST_CASE("tests run the ISA this executable was built for")
 {
@@ -122,8 +122,8 @@ TEST_CASE_TEMPLATE("in-register transpose", T, float, double, std::int32_t, std:
     }
 }
 
-TEST_CASE_TEMPLATE("kernel: every length and alignment, contiguous and broadcast, both store modes", T, float,
-                   double, std::int32_t, std::int64_t)
+TEST_CASE_TEMPLATE("kernel: every length and alignment, contiguous and broadcast, both store modes", T, float, double,
+                   std::int32_t, std::int64_t)
 {
     const auto kernel = &kernels::elementwise<simd::default_arch, kernels::add_op, T>;
     std::vector<T> a(300), b(300), out(300);
@@ -135,12 +135,12 @@ TEST_CASE_TEMPLATE("kernel: every length and alignment, contiguous and broadcast
                 for (index_t sb : {0, 1, 3})
                 {
                     std::fill(out.begin(), out.end(), T(-1));
-                    kernels::block<T, 2> blk{{a.data() + offset, b.data()}, {1, sb}, {0, 0}, out.data() + offset,
-                                             1, 0, n, 1};
+                    kernels::block<T, 2> blk{
+                        {a.data() + offset, b.data()}, {1, sb}, {0, 0}, out.data() + offset, 1, 0, n, 1};
                     kernel(blk, mode);
                     for (index_t i = 0; i < n / (sb ? sb : 1); ++i)
                         REQUIRE(out[offset + i] == a[offset + i] + b[i * sb]);
-                    REQUIRE(out[offset + n] == T(-1));  // nothing written past the end
+                    REQUIRE(out[offset + n] == T(-1)); // nothing written past the end
                 }
 }
 
@@ -224,8 +224,9 @@ TEST_CASE_TEMPLATE("exp and log are accurate, subnormals included", T, float, do
         INFO("exp(", x.data()[i], ")");
         REQUIRE(ulp_close(e.data()[i], static_cast<T>(std::exp(x.data()[i])), 3));
     }
-    std::vector<T> ys{std::numeric_limits<T>::denorm_min(), std::numeric_limits<T>::min() / 3, T(1e-30), T(0.5),
-                      T(1), T(2), T(1e30), std::numeric_limits<T>::max()};
+    std::vector<T> ys{
+        std::numeric_limits<T>::denorm_min(), std::numeric_limits<T>::min() / 3, T(1e-30), T(0.5), T(1), T(2), T(1e30),
+        std::numeric_limits<T>::max()};
     tensor<T> y(dims{static_cast<index_t>(ys.size())});
     std::copy(ys.begin(), ys.end(), y.data());
     const auto l = log(y);
@@ -317,7 +318,7 @@ TEST_CASE("aliasing gives NumPy's answer")
     auto sq = iota_tensor<float>(dims{20, 20});
     const tensor<float> sq0 = sq;
     const view<const float> sq_t(sq.data(), dims{20, 20}, dims{1, 20});
-    add_into(sq, sq, sq_t);  // sq = sq + sq.T
+    add_into(sq, sq, sq_t); // sq = sq + sq.T
     for (index_t i = 0; i < 20; ++i)
         for (index_t j = 0; j < 20; ++j)
             REQUIRE(sq(i, j) == sq0(i, j) + sq0(j, i));
@@ -325,7 +326,7 @@ TEST_CASE("aliasing gives NumPy's answer")
 
 TEST_CASE("large inputs use the pool and streaming stores with the same result")
 {
-    const index_t n = (index_t{9} << 20) / 4 + 3;  // above the 8 MiB streaming threshold
+    const index_t n = (index_t{9} << 20) / 4 + 3; // above the 8 MiB streaming threshold
     auto a = iota_tensor<float>(dims{n});
     auto b = iota_tensor<float>(dims{n}, 3.0f);
     const std::size_t saved = get_num_threads();

@@ -99,14 +99,15 @@ class Bench:
     def markdown(self):
         peers = self.peers()
         head = ["op", "case", "shape", "threads", f"{OURS} µs"] + [f"{p} µs" for p in peers] \
-            + [f"vs {p}" for p in peers] + ["GB/s", "of limit"]
+            + [f"vs {p}" for p in peers] + ["GB/s", "of limit", "time vs contiguous"]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for r in self.rows:
             cells = [r["op"], r["case"], r["shape"], str(r["threads"]), f"{r['us'][OURS]:.1f}"]
             cells += [f"{r['us'][p]:.1f}" if p in r["us"] else "–" for p in peers]
             cells += [f"{r['speedup'][p]:.2f}x" if p in r["speedup"] else "–" for p in peers]
             cells += [f"{r['gbs']:.0f}" if "gbs" in r else "–",
-                      f"{r['of_limit']:.0%} ({r['limit']})" if "of_limit" in r else "–"]
+                      f"{r['of_limit']:.0%} ({r['limit']})" if "of_limit" in r else "–",
+                      f"{r['vs_contiguous']:.2f}x" if "vs_contiguous" in r else "–"]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
 

@@ -19,6 +19,7 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="*", help="square sizes (default: 100 500 1000 4000)")
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--ops", nargs="*", help="elementwise ops to run (default: all)")
     args = parser.parse_args()
     print(describe(machine_info()))
     for name in args.family or sorted(FAMILIES):
@@ -26,6 +27,8 @@ def main():
         kwargs = {"threads": args.threads}
         if args.sizes:
             kwargs["sizes"] = args.sizes
+        if args.ops and name == "elementwise":
+            kwargs["ops"] = args.ops
         FAMILIES[name].run(bench, **kwargs)
         bench.write(args.out, name)
 

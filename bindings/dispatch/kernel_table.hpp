@@ -55,4 +55,4 @@ namespace pyperf_tensor::bindings
     const kernel_table& kernels_sse2() noexcept;
     const kernel_table& kernels_avx2() noexcept;
     const kernel_table& kernels_avx512() noexcept;
-}
+} // namespace pyperf_tensor::bindings

@@ -53,7 +53,7 @@ namespace pyperf_tensor::bindings
                 t.ternary[i] = c[i];
             return t;
         }
-    }
+    } // namespace
 
     const kernel_table& PYPERF_TENSOR_CAT(kernels_, PYPERF_TENSOR_KERNEL_ISA)() noexcept
     {

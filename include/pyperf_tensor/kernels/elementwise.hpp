@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "../simd/gather.hpp"
 #include "../simd/loop.hpp"
 #include "../simd/math.hpp"
 #include "../simd/transpose.hpp"
@@ -97,13 +98,13 @@ namespace pyperf_tensor::kernels
         constexpr bool is_float = std::is_floating_point<T>::value;
         template <class T>
         constexpr bool any_type = true;
-    }
+    } // namespace detail
 
 // Declares an op functor: name, arity, the value types it supports, and its body.
 #define PYPERF_TENSOR_ELEMENTWISE_OP(op_name, op_arity, supported, ...)                                                \
     struct op_name##_op                                                                                                \
     {                                                                                                                  \
-        static constexpr const char* name = #op_name;                                                                 \
+        static constexpr const char* name = #op_name;                                                                  \
         static constexpr std::size_t arity = op_arity;                                                                 \
         template <class T>                                                                                             \
         static constexpr bool supports = detail::supported<T>;                                                         \
@@ -153,9 +154,10 @@ namespace pyperf_tensor::kernels
                 return xsimd::fma(a, b, c);
         } bool fused = true;);
     // NumPy's clip: minimum(maximum(x, lo), hi), NaN propagating.
-    PYPERF_TENSOR_ELEMENTWISE_OP(clip, 3, any_type,
-                                 template <class V> V operator()(const V& x, const V& lo, const V& hi)
-                                     const noexcept { return detail::nan_min(detail::nan_max(x, lo), hi); });
+    PYPERF_TENSOR_ELEMENTWISE_OP(
+        clip, 3, any_type, template <class V> V operator()(const V& x, const V& lo, const V& hi) const noexcept {
+            return detail::nan_min(detail::nan_max(x, lo), hi);
+        });
 
 #undef PYPERF_TENSOR_UNARY_BODY
 #undef PYPERF_TENSOR_BINARY_BODY
@@ -229,25 +231,6 @@ namespace pyperf_tensor::kernels
 
     namespace detail
     {
-        template <class Arch, class T>
-        using index_batch = xsimd::batch<xsimd::as_integer_t<T>, Arch>;
-
-        // Input k of a row: stride 0 is a splat, 1 a load, anything else a gather.
-        template <class V, class T, class Arch>
-        inline V read(const T* p, index_t stride, index_t i, const index_batch<Arch, T>& lanes) noexcept
-        {
-            if (stride == 0)
-                return simd::splat<V>(*p);
-            if constexpr (std::is_arithmetic<V>::value)
-                return p[i * stride];
-            else
-            {
-                if (stride == 1)
-                    return simd::load<V>(p + i);
-                return V::gather(p + i * stride, lanes);
-            }
-        }
-
         // op on scalars, bit-identical to the same element computed in a batch.
         template <class Arch, class Op, class T, class... Ts>
         inline T scalar_op(const Op& op, T x, Ts... rest) noexcept
@@ -264,7 +247,7 @@ namespace pyperf_tensor::kernels
         }
 
         // Element (r, c) of the op, read one scalar per input: the fallback for strided
-        // outputs and for strides too large for gather offsets.
+        // outputs.
         template <class Arch, class Op, class T, std::size_t N, std::size_t... K>
         inline void scalar_rows(const Op& op, const block<T, N>& b, index_t r0, index_t r1, index_t c0,
                                 std::index_sequence<K...>) noexcept
@@ -275,65 +258,85 @@ namespace pyperf_tensor::kernels
                         scalar_op<Arch>(op, b.in[K][r * b.in_outer[K] + c * b.in_inner[K]]...);
         }
 
-        // One row with a contiguous output: for_each_lane over it, reading every input
-        // with read() and storing normally or streaming.
-        template <class Arch, class Op, class T, bool Stream, std::size_t... K>
+        // One row with a contiguous output. Inputs whose bit is set in Splat are the same
+        // value all along the row (stride 0); the others are loaded contiguously, or with
+        // load_strided when Strided is set (the general case, checked per input).
+        template <class Arch, class Op, class T, bool Stream, unsigned Splat, bool Strided, std::size_t... K>
         inline void row(const Op& op, const std::array<const T*, sizeof...(K)>& in,
-                        const std::array<index_t, sizeof...(K)>& s,
-                        const std::array<index_batch<Arch, T>, sizeof...(K)>& lanes, T* out, index_t n,
+                        const std::array<index_t, sizeof...(K)>& s, T* out, index_t n,
                         std::index_sequence<K...>) noexcept
         {
-            simd::for_each_lane<Arch>(n, out,
-                                      [&](index_t i, auto tag)
-                                      {
-                                          using V = typename decltype(tag)::type;
-                                          V r;
-                                          if constexpr (std::is_arithmetic<V>::value)
-                                              r = scalar_op<Arch>(op, read<V, T, Arch>(in[K], s[K], i, lanes[K])...);
-                                          else
-                                              r = op(read<V, T, Arch>(in[K], s[K], i, lanes[K])...);
-                                          if constexpr (Stream)
-                                              simd::store_stream(out + i, r);
-                                          else
-                                              simd::store(out + i, r);
-                                      });
+            using B = xsimd::batch<T, Arch>;
+            const std::array<B, sizeof...(K)> splat{B((Strided || Splat & (1u << K)) && s[K] == 0 ? *in[K] : T{})...};
+            simd::for_each_lane<Arch>(
+                n, out,
+                [&](index_t i, auto tag)
+                {
+                    using V = typename decltype(tag)::type;
+                    auto read = [&](auto k) -> V
+                    {
+                        constexpr std::size_t k_ = decltype(k)::value;
+                        if constexpr (std::is_arithmetic<V>::value)
+                            return Splat & (1u << k_) ? *in[k_] : in[k_][i * s[k_]];
+                        else if constexpr (Splat & (1u << k_))
+                            return splat[k_];
+                        else if constexpr (Strided)
+                            return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
+                                   : s[k_] == 0 ? splat[k_]
+                                                : simd::load_strided<V>(in[k_] + i * s[k_], s[k_]);
+                        else
+                            return V::load_unaligned(in[k_] + i);
+                    };
+                    V r;
+                    if constexpr (std::is_arithmetic<V>::value)
+                        r = scalar_op<Arch>(op, read(std::integral_constant<std::size_t, K>{})...);
+                    else
+                        r = op(read(std::integral_constant<std::size_t, K>{})...);
+                    if constexpr (Stream)
+                        simd::store_stream(out + i, r);
+                    else
+                        simd::store(out + i, r);
+                });
+        }
+
+        // Picks the row instantiation for this row's stride pattern.
+        template <class Arch, class Op, class T, bool Stream, std::size_t N, unsigned... Masks>
+        inline void dispatch_row(const Op& op, const std::array<const T*, N>& in, const std::array<index_t, N>& s,
+                                 T* out, index_t n, std::integer_sequence<unsigned, Masks...>) noexcept
+        {
+            unsigned splat = 0;
+            bool strided = false;
+            for (std::size_t k = 0; k < N; ++k)
+            {
+                splat |= s[k] == 0 ? 1u << k : 0u;
+                strided = strided || (s[k] != 0 && s[k] != 1);
+            }
+            if (strided)
+                row<Arch, Op, T, Stream, 0, true>(op, in, s, out, n, std::make_index_sequence<N>{});
+            else
+                ((splat == Masks
+                      ? row<Arch, Op, T, Stream, Masks, false>(op, in, s, out, n, std::make_index_sequence<N>{})
+                      : void()),
+                 ...);
         }
 
         // Rows [r0, r1), columns [c0, n_inner) of a block whose output rows are contiguous.
         template <class Arch, class Op, class T, bool Stream, std::size_t N>
         inline void rows(const Op& op, const block<T, N>& b, index_t r0, index_t r1, index_t c0) noexcept
         {
-            using I = xsimd::as_integer_t<T>;
-            using IB = index_batch<Arch, T>;
-            std::array<IB, N> lanes;
-            alignas(Arch::alignment()) I iota[IB::size];
-            for (std::size_t k = 0; k < N; ++k)
-            {
-                // Gathers take 32-bit lane offsets for 32-bit types: strides too large for
-                // them (never the case for stride 0 or 1) take the scalar path.
-                const index_t s = b.in_inner[k];
-                if ((s < 0 ? -s : s) * static_cast<index_t>(IB::size) >= (index_t{1} << 30))
-                {
-                    scalar_rows<Arch>(op, b, r0, r1, c0, std::make_index_sequence<N>{});
-                    return;
-                }
-                for (std::size_t l = 0; l < IB::size; ++l)
-                    iota[l] = static_cast<I>(static_cast<index_t>(l) * s);
-                lanes[k] = IB::load_aligned(iota);
-            }
             for (index_t r = r0; r < r1; ++r)
             {
                 std::array<const T*, N> in;
                 for (std::size_t k = 0; k < N; ++k)
                     in[k] = b.in[k] + r * b.in_outer[k] + c0 * b.in_inner[k];
-                row<Arch, Op, T, Stream>(op, in, b.in_inner, lanes, b.out + r * b.out_outer + c0, b.n_inner - c0,
-                                         std::make_index_sequence<N>{});
+                dispatch_row<Arch, Op, T, Stream>(op, in, b.in_inner, b.out + r * b.out_outer + c0, b.n_inner - c0,
+                                                  std::make_integer_sequence<unsigned, (1u << N)>{});
             }
         }
 
         // Full W x W tiles of a block where some input is transposed (its outer stride is
         // 1): those inputs are read as W contiguous batches along the rows and transposed
-        // in registers. Returns the number of rows and columns covered.
+        // in registers; the others are read row by row as usual.
         template <class Arch, class Op, class T, bool Stream, std::size_t N, std::size_t... K>
         inline void transposed_tiles(const Op& op, const block<T, N>& b, const std::array<bool, N>& transposed,
                                      index_t rows_done, index_t cols_done, std::index_sequence<K...>) noexcept
@@ -343,31 +346,53 @@ namespace pyperf_tensor::kernels
             for (index_t r0 = 0; r0 < rows_done; r0 += W)
                 for (index_t c0 = 0; c0 < cols_done; c0 += W)
                 {
+                // Only the transposed inputs' rows are filled and read (GCC cannot see that).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
                     std::array<std::array<B, B::size>, N> tile;
                     for (std::size_t k = 0; k < N; ++k)
-                    {
-                        const T* p = b.in[k] + r0 * b.in_outer[k] + c0 * b.in_inner[k];
                         if (transposed[k])
                         {
+                            const T* p = b.in[k] + r0 + c0 * b.in_inner[k];
                             for (index_t c = 0; c < W; ++c)
                                 tile[k][c] = B::load_unaligned(p + c * b.in_inner[k]);
                             simd::transpose<Arch>(tile[k].data());
                         }
-                        else
-                            for (index_t r = 0; r < W; ++r)
-                                tile[k][r] = b.in_inner[k] == 0 ? B(p[r * b.in_outer[k]])
-                                                                : B::load_unaligned(p + r * b.in_outer[k]);
-                    }
+                    auto read = [&](auto k, index_t r) -> B
+                    {
+                        constexpr std::size_t k_ = decltype(k)::value;
+                        if (transposed[k_])
+                            return tile[k_][r];
+                        const T* p = b.in[k_] + (r0 + r) * b.in_outer[k_] + c0 * b.in_inner[k_];
+                        return b.in_inner[k_] == 0 ? B(*p) : B::load_unaligned(p);
+                    };
                     for (index_t r = 0; r < W; ++r)
                     {
-                        const B v = op(tile[K][r]...);
+                        const B v = op(read(std::integral_constant<std::size_t, K>{}, r)...);
                         T* o = b.out + (r0 + r) * b.out_outer + c0;
                         if constexpr (Stream)
                             simd::store_stream(o, v);
                         else
                             v.store_unaligned(o);
                     }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
                 }
+        }
+
+        // Rows [r0, r1) of a block with a transposed input, walked column by column so the
+        // transposed input is read along its contiguous axis (fewer than W rows: the rest
+        // of the tiles).
+        template <class Arch, class Op, class T, std::size_t N, std::size_t... K>
+        inline void transposed_rest(const Op& op, const block<T, N>& b, index_t r0, index_t r1,
+                                    std::index_sequence<K...>) noexcept
+        {
+            for (index_t c = 0; c < b.n_inner; ++c)
+                for (index_t r = r0; r < r1; ++r)
+                    b.out[r * b.out_outer + c] = scalar_op<Arch>(op, b.in[K][r * b.in_outer[K] + c * b.in_inner[K]]...);
         }
 
         template <class Arch, class Op, class T, bool Stream, std::size_t N>
@@ -400,20 +425,20 @@ namespace pyperf_tensor::kernels
                                                           std::make_index_sequence<N>{});
                     if (cols_done < b.n_inner)
                         rows<Arch, Op, T, Stream>(op, b, 0, rows_done, cols_done);
-                    rows<Arch, Op, T, Stream>(op, b, rows_done, b.n_outer, 0);
+                    transposed_rest<Arch>(op, b, rows_done, b.n_outer, std::make_index_sequence<N>{});
                     return;
                 }
             }
             rows<Arch, Op, T, Stream>(op, b, 0, b.n_outer, 0);
         }
-    }
+    } // namespace detail
 
     template <class Arch, class Op, class T>
     void elementwise(const block<T, Op::arity>& b, store_mode mode) noexcept
     {
         Op op{};
         if constexpr (std::is_same<Op, fma_op>::value)
-            op.fused = simd::has_fma<Arch>();  // the scalar tail rounds as the batch body does
+            op.fused = simd::has_fma<Arch>(); // the scalar tail rounds as the batch body does
         // Streaming stores need register-aligned rows; for_each_lane aligns the start of
         // each row, which is enough when the output is aligned to its element size.
         if (mode == store_mode::stream && reinterpret_cast<std::uintptr_t>(b.out) % sizeof(T) == 0)
@@ -424,4 +449,4 @@ namespace pyperf_tensor::kernels
         else
             detail::run_block<Arch, Op, T, false>(op, b);
     }
-}
+} // namespace pyperf_tensor::kernels

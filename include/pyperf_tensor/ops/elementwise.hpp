@@ -67,11 +67,11 @@ namespace pyperf_tensor
         template <class T>
         struct safe_input
         {
-            safe_input(view<const T> in, const view<T>& out)
-                : v(in)
+            safe_input(view<const T> in, const view<T>& out) : v(in)
             {
-                if (!may_overlap(in, out) || (in.data() == out.data()
-                                              && broadcast_strides(in, out.shape()) == broadcast_strides(out, out.shape())))
+                if (!may_overlap(in, out)
+                    || (in.data() == out.data()
+                        && broadcast_strides(in, out.shape()) == broadcast_strides(out, out.shape())))
                     return;
                 copy = tensor<T>::uninitialized(in.shape());
                 const auto p = make_plan<2>(in.shape(), {copy.strides(), in.strides()});
@@ -89,7 +89,7 @@ namespace pyperf_tensor
             view<const T> v;
             tensor<T> copy;
         };
-    }
+    } // namespace detail
 
     // The engine behind every elementwise op: validates and broadcasts shapes, handles
     // aliasing, splits the work over the pool, and calls `kernel` on 2-D blocks. The
@@ -157,20 +157,13 @@ namespace pyperf_tensor
         template <class T, class A, bool = std::is_arithmetic<A>::value>
         struct input
         {
-            explicit input(const A& a)
-                : v(make_view(a))
-            {
-            }
+            explicit input(const A& a) : v(make_view(a)) {}
             view<const T> v;
         };
         template <class T, class A>
         struct input<T, A, true>
         {
-            explicit input(A a)
-                : value(static_cast<T>(a))
-                , v(&value, dims{})
-            {
-            }
+            explicit input(A a) : value(static_cast<T>(a)), v(&value, dims{}) {}
             input(const input&) = delete;
             T value;
             view<const T> v;
@@ -179,7 +172,7 @@ namespace pyperf_tensor
         template <class A, class = void>
         struct value_type_of
         {
-            using type = void;  // arithmetic scalars adopt the other operands' type
+            using type = void; // arithmetic scalars adopt the other operands' type
         };
         template <class A>
         struct value_type_of<A, std::enable_if_t<!std::is_arithmetic<A>::value>>
@@ -220,7 +213,7 @@ namespace pyperf_tensor
             apply_elementwise<T, sizeof...(In)>(&kernels::elementwise<simd::default_arch, Op, T>, view<T>(out),
                                                 {std::get<K>(views).v...});
         }
-    }
+    } // namespace detail
 
     // out = op(in...), written into `out` (its shape must be the broadcast shape).
     template <class Op, class Out, class... In>
@@ -280,4 +273,4 @@ namespace pyperf_tensor
     PYPERF_TENSOR_PUBLIC_OP(clip)
 
 #undef PYPERF_TENSOR_PUBLIC_OP
-}
+} // namespace pyperf_tensor

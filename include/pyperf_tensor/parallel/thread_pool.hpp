@@ -162,7 +162,7 @@ namespace pyperf_tensor
             return true;
         }
 
-    private:
+      private:
         // state_: generation (high bits) | open_bit | number of workers inside the job.
         static constexpr std::uint64_t active_mask = 0xffff;
         static constexpr std::uint64_t open_bit = 0x10000;
@@ -247,8 +247,8 @@ namespace pyperf_tensor
         }
 
         std::vector<std::thread> workers_;
-        std::mutex run_mutex_;  // one job at a time
-        std::mutex mutex_;      // guards generation_, sleeping_, stop_ (the sleep/wake handshake)
+        std::mutex run_mutex_; // one job at a time
+        std::mutex mutex_;     // guards generation_, sleeping_, stop_ (the sleep/wake handshake)
         std::condition_variable wake_;
         std::uint64_t generation_ = 0;
         int sleeping_ = 0;

@@ -34,7 +34,7 @@ namespace pyperf_tensor::simd
                     rs[i] = f(xs[i]);
             return B::load_aligned(rs);
         }
-    }
+    } // namespace detail
 
     template <class V>
     inline V exp(const V& x) noexcept
@@ -85,4 +85,4 @@ namespace pyperf_tensor::simd
             return V::load_aligned(xs);
         }
     }
-}
+} // namespace pyperf_tensor::simd

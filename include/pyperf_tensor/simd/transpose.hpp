@@ -101,10 +101,8 @@ namespace pyperf_tensor::simd
             {
                 u[b + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[b]), _mm512_castps_pd(t[b + 2])));
                 u[b + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[b]), _mm512_castps_pd(t[b + 2])));
-                u[b + 2] =
-                    _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[b + 1]), _mm512_castps_pd(t[b + 3])));
-                u[b + 3] =
-                    _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[b + 1]), _mm512_castps_pd(t[b + 3])));
+                u[b + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[b + 1]), _mm512_castps_pd(t[b + 3])));
+                u[b + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[b + 1]), _mm512_castps_pd(t[b + 3])));
             }
             for (int i = 0; i < 4; ++i)
             {
@@ -141,7 +139,7 @@ namespace pyperf_tensor::simd
             }
         }
 #endif
-    }
+    } // namespace detail
 
     // rows[i] lane j  <->  rows[j] lane i, for the W = batch::size rows given.
     template <class Arch, class T>
@@ -168,4 +166,4 @@ namespace pyperf_tensor::simd
             else
                 rows[i] = xsimd::bitwise_cast<B>(FB(r[i]));
     }
-}
+} // namespace pyperf_tensor::simd

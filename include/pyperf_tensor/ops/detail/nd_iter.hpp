@@ -107,7 +107,7 @@ namespace pyperf_tensor::detail
             run(off, inner, outer, p.rank ? hi - lo : index_t{1}, index_t{1});
             return;
         }
-        const std::size_t row_axis = p.rank - 2;  // blocks step along this axis
+        const std::size_t row_axis = p.rank - 2; // blocks step along this axis
         std::array<index_t, PYPERF_TENSOR_MAX_RANK> idx;
         for (index_t rest = lo, axis = static_cast<index_t>(row_axis); axis >= 0; --axis)
         {

@@ -1,0 +1,112 @@
+// Strided loads: W elements p[0], p[s], ..., p[(W-1)s] into one batch. xsimd 8.1's
+// batch::gather never reaches the gather instructions (its overloads cannot be selected
+// and it falls back to an element-by-element build ~20x slower), so this gap-filler uses
+// the AVX2 / AVX-512 gather instructions directly, a two-load shuffle for stride 2
+// (x[::2] views), and scalar loads on SSE2.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "arch.hpp"
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+namespace pyperf_tensor::simd
+{
+    namespace detail
+    {
+        // A batch of B's type from a register holding lanes of type E (same width).
+        template <class B, class E, class Reg>
+        inline B from_register(const Reg& r) noexcept
+        {
+            using EB = xsimd::batch<E, typename B::arch_type>;
+            if constexpr (std::is_same<B, EB>::value)
+                return B(r);
+            else
+                return xsimd::bitwise_cast<B>(EB(r));
+        }
+    } // namespace detail
+
+    template <class B>
+    inline B load_strided(const typename B::value_type* p, std::ptrdiff_t stride) noexcept
+    {
+        using T = typename B::value_type;
+        constexpr std::size_t W = B::size;
+        [[maybe_unused]] constexpr std::size_t bytes = sizeof(B);
+        // Gather offsets are 32-bit lanes for 32-bit types.
+        [[maybe_unused]] const bool small = (stride < 0 ? -stride : stride) < (std::ptrdiff_t{1} << 26);
+        if (stride == 2)
+        {
+            // Even lanes of two consecutive registers.
+#if defined(__AVX512F__)
+            if constexpr (bytes == 64 && sizeof(T) == 4)
+            {
+                const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                const __m512i lo = _mm512_loadu_si512(p), hi = _mm512_loadu_si512(p + W);
+                return detail::from_register<B, std::int32_t>(_mm512_permutex2var_epi32(lo, even, hi));
+            }
+            if constexpr (bytes == 64 && sizeof(T) == 8)
+            {
+                const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+                const __m512i lo = _mm512_loadu_si512(p), hi = _mm512_loadu_si512(p + W);
+                return detail::from_register<B, std::int64_t>(_mm512_permutex2var_epi64(lo, even, hi));
+            }
+#endif
+#if defined(__AVX2__)
+            if constexpr (bytes == 32 && sizeof(T) == 4)
+            {
+                const __m256 lo = _mm256_loadu_ps(reinterpret_cast<const float*>(p));
+                const __m256 hi = _mm256_loadu_ps(reinterpret_cast<const float*>(p + W));
+                const __m256 even = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)); // per 128-bit lane
+                const __m256d ordered = _mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0));
+                return detail::from_register<B, float>(_mm256_castpd_ps(ordered));
+            }
+#endif
+        }
+#if defined(__AVX512F__)
+        if constexpr (bytes == 64 && sizeof(T) == 4)
+            if (small)
+            {
+                const __m512i idx =
+                    _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                       _mm512_set1_epi32(static_cast<int>(stride)));
+                return detail::from_register<B, std::int32_t>(_mm512_i32gather_epi32(idx, p, 4));
+            }
+#endif
+#if defined(__AVX512DQ__)
+        if constexpr (bytes == 64 && sizeof(T) == 8)
+            if (small)
+            {
+                const __m512i idx = _mm512_mullo_epi64(_mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7),
+                                                       _mm512_set1_epi64(static_cast<long long>(stride)));
+                return detail::from_register<B, std::int64_t>(_mm512_i64gather_epi64(idx, p, 8));
+            }
+#endif
+#if defined(__AVX2__)
+        if constexpr (bytes == 32 && sizeof(T) == 4)
+            if (small)
+            {
+                const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                                       _mm256_set1_epi32(static_cast<int>(stride)));
+                return detail::from_register<B, std::int32_t>(
+                    _mm256_i32gather_epi32(reinterpret_cast<const int*>(p), idx, 4));
+            }
+        if constexpr (bytes == 32 && sizeof(T) == 8)
+            if (small)
+            {
+                const __m256i idx = _mm256_mul_epi32(_mm256_setr_epi64x(0, 1, 2, 3),
+                                                     _mm256_set1_epi64x(static_cast<long long>(stride)));
+                return detail::from_register<B, std::int64_t>(
+                    _mm256_i64gather_epi64(reinterpret_cast<const long long*>(p), idx, 8));
+            }
+#endif
+        alignas(B::arch_type::alignment()) T lanes[W];
+        for (std::size_t i = 0; i < W; ++i)
+            lanes[i] = p[static_cast<std::ptrdiff_t>(i) * stride];
+        return B::load_aligned(lanes);
+    }
+} // namespace pyperf_tensor::simd
