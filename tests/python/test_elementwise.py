@@ -288,3 +288,16 @@ def test_keywords_and_signature():
     out = np.empty(3)
     assert pt.add(b=x, a=x, out=out) is out
     assert str(inspect.signature(pt.add)) == "(a, b, out=None)"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fma_rounds_once_where_the_isa_has_fma(isa, dtype):
+    eps = np.finfo(dtype).eps
+    n = 37  # head, SIMD body and tail all hold the same inputs
+    a = np.full(n, 1 + eps, dtype)
+    b = np.full(n, 1 - eps, dtype)
+    c = np.full(n, -1, dtype)
+    got = pt.fma(a, b, c)
+    fused = -(eps * eps)  # exact a*b + c; a*b alone rounds to 1 and would give 0
+    want = dtype(0) if isa == "sse2" else dtype(fused)
+    np.testing.assert_array_equal(got, np.full(n, want, dtype))

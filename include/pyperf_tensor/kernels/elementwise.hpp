@@ -151,7 +151,7 @@ namespace pyperf_tensor::kernels
             if constexpr (std::is_arithmetic<V>::value)
                 return fused ? std::fma(a, b, c) : a * b + c;
             else
-                return xsimd::fma(a, b, c);
+                return simd::fma(a, b, c);
         } bool fused = true;);
     // NumPy's clip: minimum(maximum(x, lo), hi), NaN propagating.
     PYPERF_TENSOR_ELEMENTWISE_OP(

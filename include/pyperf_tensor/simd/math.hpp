@@ -5,18 +5,47 @@
 //        3.4027985e38, not inf); lanes in both edge ranges are recomputed with libm.
 //   log: xsimd's float64 log is wrong for subnormal inputs; those lanes use libm (float32
 //        too, for the same reason and at the same cost: only when such a lane occurs).
+//        xsimd's float32 log divides (f / (2 + f)), which costs more than NumPy's whole
+//        log; float32 uses a division-free polynomial instead (Cephes logf's, <= 2 ULP).
 //   pow: xsimd's pow is exp(y * log|x|): wrong for pow(0, 0), pow(1, nan), pow(0, -1) and
 //        tens of ULP off for large results; pyperf_tensor uses libm per lane, as NumPy does.
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 
 #include "arch.hpp"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace pyperf_tensor::simd
 {
+    // x * y + z rounded once. xsimd 8.1 implements fma for FMA3 (AVX/AVX2) but not for
+    // AVX-512, where it computes x * y + z with two roundings; fill that gap. Arches
+    // without FMA instructions (SSE2) round twice, and so do their scalars.
+    template <class V>
+    inline V fma(const V& x, const V& y, const V& z) noexcept
+    {
+#if defined(__AVX512F__)
+        if constexpr (!std::is_arithmetic<V>::value && sizeof(V) == 64)
+        {
+            using T = typename V::value_type;
+            if constexpr (std::is_same<T, float>::value)
+                return _mm512_fmadd_ps(x, y, z);
+            else if constexpr (std::is_same<T, double>::value)
+                return _mm512_fmadd_pd(x, y, z);
+        }
+#endif
+        if constexpr (std::is_arithmetic<V>::value)
+            return x * y + z;
+        else
+            return xsimd::fma(x, y, z);
+    }
+
     namespace detail
     {
         // Recompute the lanes of `result` where `bad` holds with the scalar function f.
@@ -53,6 +82,37 @@ namespace pyperf_tensor::simd
         }
     }
 
+    namespace detail
+    {
+        // log(x) for normal positive x: x = 2^k * m with m in [sqrt(1/2), sqrt(2)),
+        // log(m) = f - f^2/2 + f^3 P(f) with f = m - 1; no division. Zero, negative,
+        // infinite and NaN lanes are fixed up by the caller's selects.
+        template <class A>
+        inline xsimd::batch<float, A> log_f32(const xsimd::batch<float, A>& x) noexcept
+        {
+            using B = xsimd::batch<float, A>;
+            using I = xsimd::batch<std::int32_t, A>;
+            I ix = xsimd::bitwise_cast<I>(x) + I(0x3f800000 - 0x3f3504f3);
+            const B k = xsimd::batch_cast<float>((ix >> 23) - I(0x7f));
+            ix = (ix & I(0x007fffff)) + I(0x3f3504f3);
+            const B f = xsimd::bitwise_cast<B>(ix) - B(1.0f);
+            const B z = f * f;
+            B p = B(7.0376836292e-2f);
+            p = simd::fma(p, f, B(-1.1514610310e-1f));
+            p = simd::fma(p, f, B(1.1676998740e-1f));
+            p = simd::fma(p, f, B(-1.2420140846e-1f));
+            p = simd::fma(p, f, B(1.4249322787e-1f));
+            p = simd::fma(p, f, B(-1.6668057665e-1f));
+            p = simd::fma(p, f, B(2.0000714765e-1f));
+            p = simd::fma(p, f, B(-2.4999993993e-1f));
+            p = simd::fma(p, f, B(3.3333331174e-1f));
+            B y = p * f * z;
+            y = simd::fma(k, B(-2.12194440e-4f), y);
+            y = simd::fma(B(-0.5f), z, y);
+            return simd::fma(k, B(0.693359375f), f + y);
+        }
+    } // namespace detail
+
     template <class V>
     inline V log(const V& x) noexcept
     {
@@ -61,7 +121,22 @@ namespace pyperf_tensor::simd
         else
         {
             using T = typename V::value_type;
-            const V r = xsimd::log(x);
+            V r;
+            if constexpr (std::is_same<T, float>::value)
+            {
+                // Fast path: every lane a positive normal number (not 0, inf, NaN, subnormal).
+                const auto normal =
+                    (x >= V(std::numeric_limits<float>::min())) & (x <= V(std::numeric_limits<float>::max()));
+                r = detail::log_f32(x);
+                if (xsimd::all(normal))
+                    return r;
+                const V inf(std::numeric_limits<float>::infinity());
+                r = xsimd::select(x == V(0.0f), -inf, r);
+                r = xsimd::select(x == inf, inf, r);
+                r = xsimd::select(x < V(0.0f) || xsimd::isnan(x), V(std::numeric_limits<float>::quiet_NaN()), r);
+            }
+            else
+                r = xsimd::log(x);
             const auto subnormal_input = (x > V(T(0))) & (x < V(std::numeric_limits<T>::min()));
             if (xsimd::any(subnormal_input))
                 return detail::patch_lanes(r, x, subnormal_input, [](T v) { return std::log(v); });
