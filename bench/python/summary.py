@@ -1,0 +1,28 @@
+"""Condensed Markdown tables from a benchmark JSON (what the README shows):
+`python bench/python/summary.py out/bench/elementwise.json`."""
+
+import json
+import sys
+
+
+def main(path, layout_ops=("add", "neg", "exp", "fma")):
+    data = json.load(open(path))
+    rows = data["rows"]
+    print("| op | threads | pyperf_tensor µs | NumPy µs | PyTorch µs | vs NumPy | vs PyTorch |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        if r["shape"] == "1000x1000" and r["case"] == "into out":
+            us, sp = r["us"], r["speedup"]
+            print(f"| {r['op']} | {r['threads']} | {us['pyperf_tensor']:.0f} | {us['numpy']:.0f} | "
+                  f"{us.get('torch', float('nan')):.0f} | {sp['numpy']:.2f}x | {sp.get('torch', float('nan')):.2f}x |")
+    print()
+    print("| op | layout | threads | pyperf_tensor µs | time vs contiguous | vs NumPy (same layout) |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        if "vs_contiguous" in r and r["case"] != "contiguous" and r["op"] in layout_ops:
+            print(f"| {r['op']} | {r['case']} | {r['threads']} | {r['us']['pyperf_tensor']:.0f} | "
+                  f"{r['vs_contiguous']:.2f}x | {r['speedup']['numpy']:.2f}x |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "out/bench/elementwise.json")
