@@ -334,39 +334,45 @@ namespace pyperf_tensor::kernels
             }
         }
 
-        // Full W x W tiles of a block where some input is transposed (its outer stride is
-        // 1): those inputs are read as W contiguous batches along the rows and transposed
-        // in registers; the others are read row by row as usual.
-        template <class Arch, class Op, class T, bool Stream, std::size_t N, std::size_t... K>
-        inline void transposed_tiles(const Op& op, const block<T, N>& b, const std::array<bool, N>& transposed,
-                                     index_t rows_done, index_t cols_done, std::index_sequence<K...>) noexcept
+        // Full W x W tiles of a block where the inputs in TMask are transposed (outer
+        // stride 1): those are read as W contiguous batches along the rows and transposed
+        // in registers; the others (row-contiguous or row-broadcast) are read row by row.
+        // TMask is a template parameter so each tile stays in registers.
+        template <class Arch, class Op, class T, bool Stream, unsigned TMask, std::size_t N, std::size_t... K>
+        inline void transposed_tiles(const Op& op, const block<T, N>& b, index_t rows_done, index_t cols_done,
+                                     std::index_sequence<K...>) noexcept
         {
             using B = xsimd::batch<T, Arch>;
             constexpr index_t W = static_cast<index_t>(B::size);
+            constexpr std::size_t NT = (TMask & 1u) + (TMask >> 1 & 1u) + (TMask >> 2 & 1u);
+            // Position of input k among the transposed ones.
+            constexpr auto slot = [](std::size_t k) { return (k > 0 && (TMask & 1u)) + (k > 1 && (TMask >> 1 & 1u)); };
             for (index_t r0 = 0; r0 < rows_done; r0 += W)
                 for (index_t c0 = 0; c0 < cols_done; c0 += W)
                 {
-                // Only the transposed inputs' rows are filled and read (GCC cannot see that).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-                    std::array<std::array<B, B::size>, N> tile;
-                    for (std::size_t k = 0; k < N; ++k)
-                        if (transposed[k])
+                    B tile[NT ? NT : 1][B::size];  // NT == 0 only in the never-called mask-0 instantiation
+                    auto load = [&](auto k)
+                    {
+                        constexpr std::size_t k_ = decltype(k)::value;
+                        if constexpr (TMask >> k_ & 1u)
                         {
-                            const T* p = b.in[k] + r0 + c0 * b.in_inner[k];
+                            const T* p = b.in[k_] + r0 + c0 * b.in_inner[k_];
                             for (index_t c = 0; c < W; ++c)
-                                tile[k][c] = B::load_unaligned(p + c * b.in_inner[k]);
-                            simd::transpose<Arch>(tile[k].data());
+                                tile[slot(k_)][c] = B::load_unaligned(p + c * b.in_inner[k_]);
+                            simd::transpose<Arch>(tile[slot(k_)]);
                         }
+                    };
+                    (load(std::integral_constant<std::size_t, K>{}), ...);
                     auto read = [&](auto k, index_t r) -> B
                     {
                         constexpr std::size_t k_ = decltype(k)::value;
-                        if (transposed[k_])
-                            return tile[k_][r];
-                        const T* p = b.in[k_] + (r0 + r) * b.in_outer[k_] + c0 * b.in_inner[k_];
-                        return b.in_inner[k_] == 0 ? B(*p) : B::load_unaligned(p);
+                        if constexpr (TMask >> k_ & 1u)
+                            return tile[slot(k_)][r];
+                        else
+                        {
+                            const T* p = b.in[k_] + (r0 + r) * b.in_outer[k_] + c0 * b.in_inner[k_];
+                            return b.in_inner[k_] == 0 ? B(*p) : B::load_unaligned(p);
+                        }
                     };
                     for (index_t r = 0; r < W; ++r)
                     {
@@ -377,10 +383,17 @@ namespace pyperf_tensor::kernels
                         else
                             v.store_unaligned(o);
                     }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
                 }
+        }
+
+        template <class Arch, class Op, class T, bool Stream, std::size_t N, unsigned... Masks>
+        inline void dispatch_tiles(const Op& op, const block<T, N>& b, unsigned tmask, index_t rows_done,
+                                   index_t cols_done, std::integer_sequence<unsigned, Masks...>) noexcept
+        {
+            ((tmask == Masks ? transposed_tiles<Arch, Op, T, Stream, Masks>(op, b, rows_done, cols_done,
+                                                                             std::make_index_sequence<N>{})
+                             : void()),
+             ...);
         }
 
         // Rows [r0, r1) of a block with a transposed input, walked column by column so the
@@ -406,23 +419,23 @@ namespace pyperf_tensor::kernels
                 scalar_rows<Arch>(op, b, 0, b.n_outer, 0, std::make_index_sequence<N>{});
                 return;
             }
-            std::array<bool, N> transposed{};
-            bool any_transposed = false;
+            unsigned tmask = 0;
             bool tiles_ok = b.n_outer >= W && b.n_inner >= W;
             for (std::size_t k = 0; k < N; ++k)
             {
-                transposed[k] = b.in_outer[k] == 1 && b.in_inner[k] != 1 && b.in_inner[k] != 0;
-                any_transposed = any_transposed || transposed[k];
+                const bool transposed = b.in_outer[k] == 1 && b.in_inner[k] != 1 && b.in_inner[k] != 0;
+                tmask |= transposed ? 1u << k : 0u;
                 // Other inputs must be row-contiguous or row-broadcast to share a tile.
-                tiles_ok = tiles_ok && (transposed[k] || b.in_inner[k] == 1 || b.in_inner[k] == 0);
+                tiles_ok = tiles_ok && (transposed || b.in_inner[k] == 1 || b.in_inner[k] == 0);
             }
+            const bool any_transposed = tmask != 0;
             if constexpr (simd::has_transpose<Arch, T>())
             {
                 if (any_transposed && tiles_ok)
                 {
                     const index_t rows_done = b.n_outer / W * W, cols_done = b.n_inner / W * W;
-                    transposed_tiles<Arch, Op, T, Stream>(op, b, transposed, rows_done, cols_done,
-                                                          std::make_index_sequence<N>{});
+                    dispatch_tiles<Arch, Op, T, Stream>(op, b, tmask, rows_done, cols_done,
+                                                        std::make_integer_sequence<unsigned, (1u << N)>{});
                     if (cols_done < b.n_inner)
                         rows<Arch, Op, T, Stream>(op, b, 0, rows_done, cols_done);
                     transposed_rest<Arch>(op, b, rows_done, b.n_outer, std::make_index_sequence<N>{});
