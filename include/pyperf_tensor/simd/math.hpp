@@ -1,6 +1,7 @@
 // Math functions for batches and scalars alike, with fix-ups where xsimd 8.1 falls short
 // of NumPy (checked against NumPy's validation sets, ../shared/data/numpy-umath-validation):
-//   exp: xsimd flushes results that should be subnormal to zero (f32 below ln(FLT_MIN),
+//   exp: float32 uses a select-free polynomial (Cephes expf's) on the normal range;
+//        xsimd flushes results that should be subnormal to zero (f32 below ln(FLT_MIN),
 //        f64 below ln(DBL_MIN)) and overflows to inf early (f32 exp(88.72283) is
 //        3.4027985e38, not inf); lanes in both edge ranges are recomputed with libm.
 //   log: xsimd's float64 log is wrong for subnormal inputs; those lanes use libm (float32
@@ -65,6 +66,31 @@ namespace pyperf_tensor::simd
         }
     } // namespace detail
 
+    namespace detail
+    {
+        // exp(x) for x in the normal range (the caller sends the edges to libm):
+        // x = n ln2 + r, |r| <= ln2/2, exp(r) by a degree-6 polynomial (Cephes expf's),
+        // times 2^n built in the exponent bits. No selects, no division.
+        template <class A>
+        inline xsimd::batch<float, A> exp_f32(const xsimd::batch<float, A>& x) noexcept
+        {
+            using B = xsimd::batch<float, A>;
+            using I = xsimd::batch<std::int32_t, A>;
+            const B n = xsimd::floor(simd::fma(x, B(1.44269504088896341f), B(0.5f)));
+            B r = simd::fma(n, B(-0.693359375f), x);
+            r = simd::fma(n, B(2.12194440e-4f), r);
+            B p = B(1.9875691500e-4f);
+            p = simd::fma(p, r, B(1.3981999507e-3f));
+            p = simd::fma(p, r, B(8.3334519073e-3f));
+            p = simd::fma(p, r, B(4.1665795894e-2f));
+            p = simd::fma(p, r, B(1.6666665459e-1f));
+            p = simd::fma(p, r, B(5.0000001201e-1f));
+            p = simd::fma(p, r * r, r + B(1.0f));
+            const I bits = (xsimd::batch_cast<std::int32_t>(n) + I(127)) << 23;
+            return p * xsimd::bitwise_cast<B>(bits);
+        }
+    } // namespace detail
+
     template <class V>
     inline V exp(const V& x) noexcept
     {
@@ -73,7 +99,11 @@ namespace pyperf_tensor::simd
         else
         {
             using T = typename V::value_type;
-            const V r = xsimd::exp(x);
+            V r;
+            if constexpr (std::is_same<T, float>::value)
+                r = detail::exp_f32(x);
+            else
+                r = xsimd::exp(x);
             const auto edge = (x < V(std::log(std::numeric_limits<T>::min()) + T(1)))
                               | (x > V(std::log(std::numeric_limits<T>::max()) - T(1)));
             if (xsimd::any(edge))
