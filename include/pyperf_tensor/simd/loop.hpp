@@ -21,16 +21,8 @@ namespace pyperf_tensor::simd
         using type = V;
     };
 
-    // Load / store / broadcast that read the same for a batch and for a scalar, so a
-    // kernel body is written once.
-    template <class V, class T>
-    inline V load(const T* p) noexcept
-    {
-        if constexpr (std::is_arithmetic<V>::value)
-            return *p;
-        else
-            return V::load_unaligned(p);
-    }
+    // A store that reads the same for a batch and for a scalar, so a kernel body is
+    // written once.
     template <class V, class T>
     inline void store(T* p, const V& v) noexcept
     {
@@ -39,6 +31,7 @@ namespace pyperf_tensor::simd
         else
             v.store_unaligned(p);
     }
+
     // A non-temporal (streaming) store of a full register to an aligned address: it
     // skips the read-for-ownership of the destination line, so an output larger than the
     // caches costs 3 memory transfers per element instead of 4. xsimd 8.1 has no such
@@ -81,12 +74,6 @@ namespace pyperf_tensor::simd
 #if defined(__SSE2__)
         _mm_sfence();
 #endif
-    }
-
-    template <class V, class T>
-    inline V splat(T x) noexcept
-    {
-        return V(x);
     }
 
     // Calls body(i, lane_tag<V>{}) so that every index in [0, n) is covered once, with
