@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "../config.hpp"
 #include "arch.hpp"
 
 #if defined(__SSE2__)
@@ -32,7 +33,7 @@ namespace pyperf_tensor::simd
     } // namespace detail
 
     template <class B>
-    inline B load_strided(const typename B::value_type* p, std::ptrdiff_t stride) noexcept
+    PYPERF_TENSOR_INLINE B load_strided(const typename B::value_type* p, std::ptrdiff_t stride) noexcept
     {
         using T = typename B::value_type;
         constexpr std::size_t W = B::size;

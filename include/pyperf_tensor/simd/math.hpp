@@ -5,7 +5,7 @@
 //        f64 below ln(DBL_MIN)) and overflows to inf early (f32 exp(88.72283) is
 //        3.4027985e38, not inf); lanes in both edge ranges are recomputed with libm.
 //   log: xsimd's float64 log is wrong for subnormal inputs; those lanes use libm (float32
-//        too, for the same reason and at the same cost: only when such a lane occurs).
+//        for float64 only; float32 scales subnormals into range in SIMD).
 //        xsimd's float32 log divides (f / (2 + f)), which costs more than NumPy's whole
 //        log; float32 uses a division-free polynomial instead (Cephes logf's, <= 2 ULP).
 //   pow: xsimd's pow is exp(y * log|x|): wrong for pow(0, 0), pow(1, nan), pow(0, -1) and
@@ -17,6 +17,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "../config.hpp"
 #include "arch.hpp"
 
 #if defined(__AVX512F__)
@@ -29,7 +30,7 @@ namespace pyperf_tensor::simd
     // AVX-512, where it computes x * y + z with two roundings; fill that gap. Arches
     // without FMA instructions (SSE2) round twice, and so do their scalars.
     template <class V>
-    inline V fma(const V& x, const V& y, const V& z) noexcept
+    PYPERF_TENSOR_INLINE V fma(const V& x, const V& y, const V& z) noexcept
     {
 #if defined(__AVX512F__)
         if constexpr (!std::is_arithmetic<V>::value && sizeof(V) == 64)
@@ -51,7 +52,7 @@ namespace pyperf_tensor::simd
     {
         // Recompute the lanes of `result` where `bad` holds with the scalar function f.
         template <class B, class M, class F>
-        inline B patch_lanes(B result, const B& x, const M& bad, F f) noexcept
+        PYPERF_TENSOR_COLD B patch_lanes(B result, const B& x, const M& bad, F f) noexcept
         {
             using T = typename B::value_type;
             alignas(B::arch_type::alignment()) T xs[B::size], rs[B::size];
@@ -118,12 +119,13 @@ namespace pyperf_tensor::simd
         // log(m) = f - f^2/2 + f^3 P(f) with f = m - 1; no division. Zero, negative,
         // infinite and NaN lanes are fixed up by the caller's selects.
         template <class A>
-        inline xsimd::batch<float, A> log_f32(const xsimd::batch<float, A>& x) noexcept
+        inline xsimd::batch<float, A> log_f32(const xsimd::batch<float, A>& x,
+                                              const xsimd::batch<float, A>& extra_k) noexcept
         {
             using B = xsimd::batch<float, A>;
             using I = xsimd::batch<std::int32_t, A>;
             I ix = xsimd::bitwise_cast<I>(x) + I(0x3f800000 - 0x3f3504f3);
-            const B k = xsimd::batch_cast<float>((ix >> 23) - I(0x7f));
+            const B k = xsimd::batch_cast<float>((ix >> 23) - I(0x7f)) + extra_k;
             ix = (ix & I(0x007fffff)) + I(0x3f3504f3);
             const B f = xsimd::bitwise_cast<B>(ix) - B(1.0f);
             const B z = f * f;
@@ -143,6 +145,23 @@ namespace pyperf_tensor::simd
         }
     } // namespace detail
 
+    namespace detail
+    {
+        // float32 log of a batch with some lane zero, negative, infinite, NaN or subnormal
+        // (out of line: keeps the common path's constants in registers).
+        template <class V>
+        PYPERF_TENSOR_COLD V log_f32_special(const V& x) noexcept
+        {
+            const auto subnormal = (x > V(0.0f)) & (x < V(std::numeric_limits<float>::min()));
+            const V xs = xsimd::select(subnormal, x * V(8388608.0f), x);
+            V r = log_f32(xs, xsimd::select(subnormal, V(-23.0f), V(0.0f)));
+            const V inf(std::numeric_limits<float>::infinity());
+            r = xsimd::select(x == V(0.0f), -inf, r);
+            r = xsimd::select(x == inf, inf, r);
+            return xsimd::select(x < V(0.0f) || xsimd::isnan(x), V(std::numeric_limits<float>::quiet_NaN()), r);
+        }
+    } // namespace detail
+
     template <class V>
     inline V log(const V& x) noexcept
     {
@@ -154,16 +173,13 @@ namespace pyperf_tensor::simd
             V r;
             if constexpr (std::is_same<T, float>::value)
             {
-                // Fast path: every lane a positive normal number (not 0, inf, NaN, subnormal).
+                // No libm call on this path (a call in the loop costs every iteration its
+                // constants): subnormal inputs are scaled by 2^23 into the normal range.
                 const auto normal =
                     (x >= V(std::numeric_limits<float>::min())) & (x <= V(std::numeric_limits<float>::max()));
-                r = detail::log_f32(x);
                 if (xsimd::all(normal))
-                    return r;
-                const V inf(std::numeric_limits<float>::infinity());
-                r = xsimd::select(x == V(0.0f), -inf, r);
-                r = xsimd::select(x == inf, inf, r);
-                r = xsimd::select(x < V(0.0f) || xsimd::isnan(x), V(std::numeric_limits<float>::quiet_NaN()), r);
+                    return detail::log_f32(x, V(0.0f));
+                return detail::log_f32_special(x);
             }
             else
                 r = xsimd::log(x);

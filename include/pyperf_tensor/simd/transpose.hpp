@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "../config.hpp"
 #include "arch.hpp"
 
 #if defined(__SSE2__)
@@ -37,10 +38,14 @@ namespace pyperf_tensor::simd
         return false;
     }
 
+    // The register-width overloads are templates on Arch only so that each ISA's copy is
+    // a distinct symbol: a plain inline function compiled in the AVX-512 translation unit
+    // could otherwise be picked by the linker for an AVX2 caller (ODR hazard).
     namespace detail
     {
 #if defined(__SSE2__)
-        inline void transpose_ps(__m128* r) noexcept
+        template <class Arch>
+        PYPERF_TENSOR_INLINE void transpose_ps(__m128* r) noexcept
         {
             const __m128 t0 = _mm_unpacklo_ps(r[0], r[1]), t1 = _mm_unpackhi_ps(r[0], r[1]);
             const __m128 t2 = _mm_unpacklo_ps(r[2], r[3]), t3 = _mm_unpackhi_ps(r[2], r[3]);
@@ -49,7 +54,8 @@ namespace pyperf_tensor::simd
             r[2] = _mm_movelh_ps(t1, t3);
             r[3] = _mm_movehl_ps(t3, t1);
         }
-        inline void transpose_pd(__m128d* r) noexcept
+        template <class Arch>
+        PYPERF_TENSOR_INLINE void transpose_pd(__m128d* r) noexcept
         {
             const __m128d t0 = _mm_unpacklo_pd(r[0], r[1]), t1 = _mm_unpackhi_pd(r[0], r[1]);
             r[0] = t0;
@@ -57,7 +63,8 @@ namespace pyperf_tensor::simd
         }
 #endif
 #if defined(__AVX__)
-        inline void transpose_ps(__m256* r) noexcept
+        template <class Arch>
+        PYPERF_TENSOR_INLINE void transpose_ps(__m256* r) noexcept
         {
             __m256 t[8], s[8];
             for (int i = 0; i < 4; ++i)
@@ -78,7 +85,8 @@ namespace pyperf_tensor::simd
                 r[i + 4] = _mm256_permute2f128_ps(s[i], s[i + 4], 0x31);
             }
         }
-        inline void transpose_pd(__m256d* r) noexcept
+        template <class Arch>
+        PYPERF_TENSOR_INLINE void transpose_pd(__m256d* r) noexcept
         {
             const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
             const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
@@ -89,7 +97,8 @@ namespace pyperf_tensor::simd
         }
 #endif
 #if defined(__AVX512F__)
-        inline void transpose_ps(__m512* r) noexcept
+        template <class Arch>
+        PYPERF_TENSOR_INLINE void transpose_ps(__m512* r) noexcept
         {
             __m512 t[16], u[16], v[16];
             for (int i = 0; i < 8; ++i)
@@ -117,7 +126,8 @@ namespace pyperf_tensor::simd
                 r[i + 8] = _mm512_shuffle_f32x4(v[i], v[i + 8], 0xdd);
             }
         }
-        inline void transpose_pd(__m512d* r) noexcept
+        template <class Arch>
+        PYPERF_TENSOR_INLINE void transpose_pd(__m512d* r) noexcept
         {
             __m512d t[8], v[8];
             for (int i = 0; i < 4; ++i)
@@ -143,7 +153,7 @@ namespace pyperf_tensor::simd
 
     // rows[i] lane j  <->  rows[j] lane i, for the W = batch::size rows given.
     template <class Arch, class T>
-    inline void transpose(xsimd::batch<T, Arch>* rows) noexcept
+    PYPERF_TENSOR_INLINE void transpose(xsimd::batch<T, Arch>* rows) noexcept
     {
         static_assert(has_transpose<Arch, T>(), "no transpose for this batch type");
         using B = xsimd::batch<T, Arch>;
@@ -157,9 +167,9 @@ namespace pyperf_tensor::simd
             else
                 r[i] = xsimd::bitwise_cast<FB>(rows[i]);
         if constexpr (sizeof(T) == 4)
-            detail::transpose_ps(r);
+            detail::transpose_ps<Arch>(r);
         else
-            detail::transpose_pd(r);
+            detail::transpose_pd<Arch>(r);
         for (std::size_t i = 0; i < B::size; ++i)
             if constexpr (std::is_same<T, F>::value)
                 rows[i] = B(r[i]);
