@@ -195,7 +195,7 @@ namespace pyperf_tensor
             using type = std::conditional_t<std::is_void<ta>::value, tr, ta>;
         };
 
-        template <class Op, class... In>
+        template <class... In>
         using value_t = typename common_value_type<In...>::type;
 
         template <class Op, class T>
@@ -220,7 +220,7 @@ namespace pyperf_tensor
     void apply_into(Out&& out, const In&... in)
     {
         static_assert(sizeof...(In) == Op::arity, "wrong number of operands for this op");
-        using T = detail::value_t<Op, In...>;
+        using T = detail::value_t<In...>;
         detail::check_op<Op, T>();
         detail::run_op<Op, T>(out, std::index_sequence_for<In...>{}, in...);
     }
@@ -230,7 +230,7 @@ namespace pyperf_tensor
     auto apply(const In&... in)
     {
         static_assert(sizeof...(In) == Op::arity, "wrong number of operands for this op");
-        using T = detail::value_t<Op, In...>;
+        using T = detail::value_t<In...>;
         detail::check_op<Op, T>();
         auto out = tensor<T>::uninitialized(broadcast_shapes({detail::input<T, std::decay_t<In>>(in).v.shape()...}));
         detail::run_op<Op, T>(out, std::index_sequence_for<In...>{}, in...);
