@@ -45,6 +45,17 @@
 #endif
 #endif
 
+// On the function that runs one row of a kernel: everything it calls (the loop skeleton,
+// the op, exp/log polynomials) is inlined into it, whatever the size of the translation
+// unit. Rows are long, so the call to the row itself costs nothing.
+#ifndef PYPERF_TENSOR_FLATTEN // Use the provided definition.
+#if defined(__GNUC__)
+#define PYPERF_TENSOR_FLATTEN __attribute__((flatten))
+#else
+#define PYPERF_TENSOR_FLATTEN
+#endif
+#endif
+
 // Rare paths kept out of line so hot loops keep their registers.
 #ifndef PYPERF_TENSOR_COLD // Use the provided definition.
 #if defined(__GNUC__)

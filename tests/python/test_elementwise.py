@@ -1,6 +1,8 @@
 """Every elementwise op against NumPy: values, dtypes, strides, broadcasting, scalars, out=,
 aliasing, errors; on every ISA (the `isa` fixture forces each in turn)."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -104,6 +106,25 @@ def test_every_layout_combination(isa, op):
                 continue
             check(op, op.fn(*args), args)
             out = np.empty((53, 37), dtype).T  # a transposed output too
+            op.fn(*args, out=out)
+            check(op, out, args)
+
+
+@pytest.mark.parametrize("name", ["neg", "add", "fma", "clip", "exp"])
+def test_transposed_inputs_wider_than_one_buffer_chunk(isa, name):
+    """Transposed inputs go through a band buffer a few hundred columns wide: cover
+    several chunks, a partial chunk, a partial tile and leftover rows, with one, some
+    and all inputs transposed."""
+    op = next(o for o in OPS if o.name == name)
+    rows, cols = 37, 1100
+    for dtype in op.dtypes:
+        views = _layouts(dtype, rows, cols)
+        t, c = views["transposed"], views["contiguous"]
+        for combo in itertools.product((t, c), repeat=op.arity):
+            if all(a is c for a in combo):
+                continue
+            args = list(combo)
+            out = np.empty((rows, cols), dtype)
             op.fn(*args, out=out)
             check(op, out, args)
 
