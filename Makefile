@@ -6,15 +6,22 @@ BUILD  := build/cpp
 JOBS   ?= 2
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test test-cpp test-python bench bench-cpp setup clean
+.PHONY: demo test test-cpp test-python bench bench-cpp setup examples clean
 
-demo: setup
-	$(PY) bench/python/demo.py
+# Renders out/mandelbrot.png and prints the pure-Python-to-SIMD table (out/mandelbrot.md).
+demo: setup examples
+	$(PY) examples/mandelbrot/mandelbrot.py
 
-test: setup test-cpp test-python
+test: setup test-cpp examples test-python
 
 setup:
 	scripts/setup.sh
+
+# The examples' native modules, built against the source tree like a user project.
+examples:
+	cmake -S examples/mandelbrot -B build/mandelbrot -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	      -DPython_EXECUTABLE=$(CURDIR)/$(PY) -Dpybind11_DIR=$$($(PY) -m pybind11 --cmakedir)
+	cmake --build build/mandelbrot -j $(JOBS)
 
 # doctest once per ISA + the find_package / add_subdirectory consumers.
 test-cpp:

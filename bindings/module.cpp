@@ -4,6 +4,7 @@
 #include <pyperf_tensor/config.hpp>
 #include <pyperf_tensor/core/error.hpp>
 #include <pyperf_tensor/parallel/thread_pool.hpp>
+#include <pyperf_tensor/simd/dispatch.hpp>
 
 #include "fast_function.hpp"
 #include "register.hpp"
@@ -29,7 +30,7 @@ PYBIND11_MODULE(_core, m)
         {
             py::dict info;
             info["selected"] = pt::bindings::active_kernels().isa;
-            info["available"] = pt::bindings::available_isas();
+            info["available"] = pt::simd::available_isas();
             return info;
         },
         "simd_info() -> dict: the ISA in use ('selected') and those this CPU supports ('available').");

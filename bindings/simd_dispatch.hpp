@@ -1,16 +1,13 @@
 // Run-time choice of the kernel table: the best ISA this CPU (and OS) supports, or a
-// lower one forced by PYPERF_TENSOR_ARCH=sse2|avx2|avx512.
+// lower one forced by PYPERF_TENSOR_ARCH=sse2|avx2|avx512 (simd/dispatch.hpp).
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "dispatch/kernel_table.hpp"
 
 namespace pyperf_tensor::bindings
 {
-    // ISAs this machine can run, lowest first: "sse2", "avx2", "avx512".
-    std::vector<std::string> available_isas();
     // The kernels in use.
     const kernel_table& active_kernels() noexcept;
     // Select by name; throws argument_error for an unknown or unavailable ISA.

@@ -1,6 +1,8 @@
-# Compiler flags for each ISA pyperf_tensor compiles kernels for. Used by the Python
-# extension (one object library per ISA) and by the tests/benchmarks (one build per ISA).
-set(PYPERF_TENSOR_ISAS sse2 avx2 avx512)
+# Compiler flags for each ISA pyperf_tensor compiles kernels for, and
+# pyperf_tensor_add_kernels() to compile your own sources once per ISA. Installed with the
+# CMake package (find_package(pyperf_tensor) makes both available). Used by the Python
+# extension, the tests/benchmarks and examples/mandelbrot.
+set(PYPERF_TENSOR_ISAS sse2 avx2 avx512 CACHE INTERNAL "ISAs pyperf_tensor compiles kernels for")
 
 function(pyperf_tensor_isa_flags isa out_var)
   if(isa STREQUAL "sse2")
@@ -16,6 +18,26 @@ function(pyperf_tensor_isa_flags isa out_var)
   endif()
   # Only explicit fma() may fuse: identical results across ISAs for everything else.
   set(${out_var} ${flags} -ffp-contract=off PARENT_SCOPE)
+endfunction()
+
+# pyperf_tensor_add_kernels(<target> <source>...): compiles the sources once per ISA in
+# PYPERF_TENSOR_ISAS, each copy with that ISA's flags and
+# -DPYPERF_TENSOR_KERNEL_ISA=sse2|avx2|avx512 (an OBJECT library <target>_kernels_<isa>),
+# and links every copy into <target>. Choose among them at run time with
+# pyperf_tensor::simd::pick (pyperf_tensor/simd/dispatch.hpp). Keep <target> itself free of
+# LTO, which could merge code across the copies.
+function(pyperf_tensor_add_kernels target)
+  foreach(isa IN LISTS PYPERF_TENSOR_ISAS)
+    pyperf_tensor_isa_flags(${isa} _flags)
+    set(_lib ${target}_kernels_${isa})
+    add_library(${_lib} OBJECT ${ARGN})
+    target_link_libraries(${_lib} PRIVATE pyperf_tensor::pyperf_tensor)
+    target_compile_definitions(${_lib} PRIVATE PYPERF_TENSOR_KERNEL_ISA=${isa})
+    target_compile_options(${_lib} PRIVATE ${_flags})
+    set_target_properties(${_lib} PROPERTIES POSITION_INDEPENDENT_CODE ON CXX_VISIBILITY_PRESET hidden
+                                             INTERPROCEDURAL_OPTIMIZATION OFF)
+    target_sources(${target} PRIVATE $<TARGET_OBJECTS:${_lib}>)
+  endforeach()
 endfunction()
 
 # Warnings every target of this project builds with.

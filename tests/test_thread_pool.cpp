@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -50,6 +51,35 @@ TEST_CASE("parallel_for covers every index exactly once, on several threads")
     // Pieces are handed out dynamically; with 16 pieces at least the caller takes part.
     CHECK(ids.size() >= 1);
     CHECK(ids.size() <= 4);
+}
+
+TEST_CASE("parallel_for_each hands out every index once; uneven work is shared")
+{
+    threads_guard g(2);
+    const index_t n = 64;
+    std::vector<std::atomic<int>> hits(static_cast<std::size_t>(n));
+    std::mutex m;
+    std::set<std::thread::id> ids;
+    parallel_for_each(10, 10 + n,
+                      [&](index_t i)
+                      {
+                          hits[static_cast<std::size_t>(i - 10)]++;
+                          if (i == 10) // one slow index: the other thread takes the rest meanwhile
+                              std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                          std::lock_guard<std::mutex> lock(m);
+                          ids.insert(std::this_thread::get_id());
+                      });
+    for (auto& h : hits)
+        REQUIRE(h.load() == 1);
+    CHECK(ids.size() <= 2);
+    parallel_for_each(5, 5, [](index_t) { FAIL("empty range ran"); });
+    CHECK_THROWS_AS(parallel_for_each(0, 8,
+                                      [](index_t i)
+                                      {
+                                          if (i == 3)
+                                              throw argument_error("boom");
+                                      }),
+                    argument_error);
 }
 
 TEST_CASE("work below two grains stays on the calling thread")

@@ -10,4 +10,6 @@
 #include "parallel/parallel_for.hpp"
 #include "parallel/thread_pool.hpp"
 #include "simd/arch.hpp"
+#include "simd/dispatch.hpp"
 #include "simd/loop.hpp"
+#include "simd/math.hpp"

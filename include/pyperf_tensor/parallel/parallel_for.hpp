@@ -1,6 +1,8 @@
 // parallel_for: split [begin, end) into pieces of at least `grain` indices and run
 // body(lo, hi) on each, across the pool. Below two grains everything stays on the
 // calling thread (a 100x100 add never wakes the pool).
+// parallel_for_each: body(i) for every index, each handed to whichever thread is free
+// next: for work whose cost differs a lot between indices (Mandelbrot rows).
 #pragma once
 
 #include <cstddef>
@@ -43,5 +45,13 @@ namespace pyperf_tensor
                        const index_t hi = lo + step < end ? lo + step : end;
                        body(lo, hi);
                    });
+    }
+
+    template <class Body>
+    void parallel_for_each(index_t begin, index_t end, Body&& body)
+    {
+        if (end > begin)
+            run_chunks(static_cast<std::size_t>(end - begin),
+                       [&](std::size_t i) { body(begin + static_cast<index_t>(i)); });
     }
 } // namespace pyperf_tensor

@@ -76,6 +76,18 @@ namespace pyperf_tensor::simd
 #endif
     }
 
+    // The batch {0, 1, ..., size - 1}: lane numbers, e.g. to turn a loop index into the
+    // per-lane coordinates a kernel computes from (x0 + iota<B>()).
+    template <class B>
+    inline B iota() noexcept
+    {
+        using T = typename B::value_type;
+        alignas(B::arch_type::alignment()) T lanes[B::size];
+        for (std::size_t i = 0; i < B::size; ++i)
+            lanes[i] = static_cast<T>(i);
+        return B::load_aligned(lanes);
+    }
+
     // Calls body(i, lane_tag<V>{}) so that every index in [0, n) is covered once, with
     // V = xsimd::batch<T, Arch> on full registers and V = T elsewhere. Scalars run first
     // until `anchor + i` is register-aligned (the output, so vector stores never split a
