@@ -112,6 +112,11 @@ namespace pyperf_tensor::bindings
         {
             PyErr_SetString(PyExc_TypeError, e.what());
         }
+        catch (const axis_error& e) // NumPy's AxisError: a ValueError and an IndexError
+        {
+            PyErr_SetObject(py::module_::import("numpy").attr("exceptions").attr("AxisError").ptr(),
+                            py::str(e.what()).ptr());
+        }
         catch (const std::invalid_argument& e) // shape_error, argument_error
         {
             PyErr_SetString(PyExc_ValueError, e.what());

@@ -50,4 +50,5 @@ PYBIND11_MODULE(_core, m)
         "get_num_threads() -> int: threads operations may use.");
 
     pt::bindings::register_elementwise(m);
+    pt::bindings::register_reduce(m);
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include <pyperf_tensor/kernels/elementwise.hpp>
+#include <pyperf_tensor/kernels/reduce.hpp>
 
 namespace pyperf_tensor::bindings
 {
@@ -17,6 +18,7 @@ namespace pyperf_tensor::bindings
         kernels::elementwise_kernel<T, 1> unary[std::tuple_size<kernels::unary_ops>::value];
         kernels::elementwise_kernel<T, 2> binary[std::tuple_size<kernels::binary_ops>::value];
         kernels::elementwise_kernel<T, 3> ternary[std::tuple_size<kernels::ternary_ops>::value];
+        kernels::reduce_kernels<T> reduce;
 
         template <std::size_t Arity>
         kernels::elementwise_kernel<T, Arity> get(std::size_t op) const noexcept

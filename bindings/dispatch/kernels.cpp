@@ -51,6 +51,7 @@ namespace pyperf_tensor::bindings
                 t.binary[i] = b[i];
             for (std::size_t i = 0; i < c.size(); ++i)
                 t.ternary[i] = c[i];
+            t.reduce = kernels::make_reduce_kernels<arch, T>();
             return t;
         }
     } // namespace

@@ -10,23 +10,32 @@ from ._core import (
     __version__,
     abs,
     add,
+    argmax,
+    argmin,
     clip,
     div,
     exp,
     fma,
     get_num_threads,
     log,
+    max,
     maximum,
+    mean,
+    min,
     minimum,
     mul,
     neg,
     pow,
+    prod,
     reciprocal,
     set_num_threads,
     simd_info,
     sqrt,
     square,
+    std,
     sub,
+    sum,
+    var,
 )
 
 __all__ = [
@@ -37,6 +46,8 @@ __all__ = [
     "neg", "abs", "sqrt", "exp", "log", "square", "reciprocal",
     # elementwise, ternary
     "fma", "clip",
+    # reductions
+    "sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std",
     # runtime
     "get_num_threads", "set_num_threads", "simd_info",
 ]

@@ -58,7 +58,8 @@ namespace
 PYBIND11_MODULE(mandelbrot_native, m)
 {
     m.doc() = "Native Mandelbrot backend built on pyperf_tensor's public kernel-authoring API";
-    py::register_exception<pt::argument_error>(m, "ArgumentError", PyExc_ValueError);
+    // Local: a global translator would also catch pyperf_tensor._core's errors (pybind11 shares them).
+    py::register_local_exception<pt::argument_error>(m, "ArgumentError", PyExc_ValueError);
     m.def("render", &render, py::arg("width"), py::arg("height"), py::arg("iters"), py::arg("xmin"), py::arg("xmax"),
           py::arg("ymin"), py::arg("ymax"), py::arg("dtype") = "float64", py::arg("isa") = py::none(),
           py::arg("threads") = py::none(),

@@ -7,6 +7,7 @@
 #include "core/tensor.hpp"
 #include "core/view.hpp"
 #include "ops/elementwise.hpp"
+#include "ops/reduce.hpp"
 #include "parallel/parallel_for.hpp"
 #include "parallel/thread_pool.hpp"
 #include "simd/arch.hpp"

@@ -1,6 +1,7 @@
 // Typed errors. Each derives from a standard exception so generic handlers still work;
 // messages name the shapes / dtypes involved. The Python bindings map them to
-// ValueError (shape_error, argument_error) and TypeError (dtype_error).
+// ValueError (shape_error, argument_error), TypeError (dtype_error) and NumPy's AxisError
+// (axis_error, a ValueError and an IndexError).
 #pragma once
 
 #include <stdexcept>
@@ -28,5 +29,12 @@ namespace pyperf_tensor
     {
       public:
         using std::invalid_argument::invalid_argument;
+    };
+
+    // An axis out of range for the array's dimension.
+    class axis_error : public argument_error
+    {
+      public:
+        using argument_error::argument_error;
     };
 } // namespace pyperf_tensor

@@ -1,0 +1,109 @@
+// The reductions: one binding path for all (reduce_call), NumPy's signatures minus dtype=.
+#include <string>
+#include <vector>
+
+#include <pybind11/pybind11.h>
+
+#include <pyperf_tensor/ops/reduce.hpp>
+
+#include "numpy_bridge.hpp"
+#include "register.hpp"
+#include "simd_dispatch.hpp"
+
+namespace pyperf_tensor::bindings
+{
+    namespace
+    {
+        // axis=None | int | tuple of ints, as an axes value.
+        axes read_axes(py::handle axis, const char* op)
+        {
+            if (axis.is_none())
+                return all_axes;
+            auto one = [&](py::handle a)
+            {
+                if (PyBool_Check(a.ptr()) || !PyIndex_Check(a.ptr()))
+                    throw dtype_error(std::string(op) + ": axis must be None, an int or a tuple of ints, got "
+                                      + std::string(py::str(py::type::handle_of(a).attr("__name__"))));
+                const long long v = PyLong_AsLongLong(py::reinterpret_steal<py::object>(PyNumber_Index(a.ptr())).ptr());
+                if (PyErr_Occurred())
+                    throw py::error_already_set();
+                if (v < -(1LL << 30) || v > (1LL << 30))
+                    throw axis_error(std::string(op) + ": axis " + std::to_string(v) + " is out of bounds");
+                return static_cast<int>(v);
+            };
+            if (py::isinstance<py::tuple>(axis))
+            {
+                std::vector<int> list;
+                for (auto a : py::reinterpret_borrow<py::tuple>(axis))
+                    list.push_back(one(a));
+                return axes(list);
+            }
+            return axes(one(axis));
+        }
+
+        template <reduction Red>
+        py::object reduce_call(py::handle x_obj, py::handle axis, bool keepdims, py::handle out_obj, double ddof)
+        {
+            const char* op = reduction_name(Red);
+            operand x = read_operand(x_obj, op, "x");
+            if (!x.array) // a Python or NumPy scalar: reduce it as a 0-d array (nothing to copy)
+                x = read_operand(py::module_::import("numpy").attr("asarray")(x_obj), op, "x");
+            return dispatch_dtype(*x.dtype,
+                                  [&](auto tag) -> py::object
+                                  {
+                                      using T = decltype(tag);
+                                      using R = reduce_result_t<Red, T>;
+                                      const view<const T> in = view_of<const T>(x.array);
+                                      const auto mask = detail::axes_mask(read_axes(axis, op), in.rank(), op);
+                                      const dims shape = detail::reduced_shape(in.shape(), mask, keepdims);
+                                      py::array out = out_obj.is_none() ? new_array(dtype_of<R>(), shape, &x, 1)
+                                                                        : read_output(out_obj, op, dtype_of<R>());
+                                      const view<R> o = view_of<R>(out);
+                                      {
+                                          compute_section gil(in.size());
+                                          apply_reduce(Red, active_kernels().of<T>().reduce, o, in, mask, ddof);
+                                      }
+                                      if (!out_obj.is_none())
+                                          return py::reinterpret_borrow<py::object>(out_obj);
+                                      if (out.ndim() == 0) // a NumPy scalar, as NumPy returns
+                                          return out[py::tuple()];
+                                      return std::move(out);
+                                  });
+        }
+
+        template <reduction Red>
+        void def_reduction(py::module_& m, const char* doc)
+        {
+            if constexpr (Red == reduction::var || Red == reduction::stddev)
+                m.def(reduction_name(Red), &reduce_call<Red>, py::arg("x"), py::arg("axis") = py::none(), py::kw_only(),
+                      py::arg("keepdims") = false, py::arg("out") = py::none(), py::arg("ddof") = 0.0, doc);
+            else
+                m.def(
+                    reduction_name(Red), [](py::handle x, py::handle axis, bool keepdims, py::handle out)
+                    { return reduce_call<Red>(x, axis, keepdims, out, 0); }, py::arg("x"), py::arg("axis") = py::none(),
+                    py::kw_only(), py::arg("keepdims") = false, py::arg("out") = py::none(), doc);
+        }
+    } // namespace
+
+    void register_reduce(py::module_& m)
+    {
+        def_reduction<reduction::sum>(m, "sum(x, axis=None, *, keepdims=False, out=None): sum (pairwise; float32 "
+                                         "accumulates in float64; integers in int64).");
+        def_reduction<reduction::mean>(m, "mean(x, axis=None, *, keepdims=False, out=None): arithmetic mean "
+                                          "(integers give float64).");
+        def_reduction<reduction::prod>(m, "prod(x, axis=None, *, keepdims=False, out=None): product (integers "
+                                          "in int64, wrapping on overflow as NumPy).");
+        def_reduction<reduction::max>(m, "max(x, axis=None, *, keepdims=False, out=None): maximum; NaN if any "
+                                         "NaN; ValueError for an empty axis.");
+        def_reduction<reduction::min>(m, "min(x, axis=None, *, keepdims=False, out=None): minimum; NaN if any "
+                                         "NaN; ValueError for an empty axis.");
+        def_reduction<reduction::argmax>(m, "argmax(x, axis=None, *, keepdims=False, out=None): index (int64, "
+                                            "C order for axis=None) of the first maximum, or of the first NaN.");
+        def_reduction<reduction::argmin>(m, "argmin(x, axis=None, *, keepdims=False, out=None): index (int64, "
+                                            "C order for axis=None) of the first minimum, or of the first NaN.");
+        def_reduction<reduction::var>(m, "var(x, axis=None, *, keepdims=False, out=None, ddof=0): variance, "
+                                         "two-pass (mean, then squared deviations), divided by n - ddof.");
+        def_reduction<reduction::stddev>(m, "std(x, axis=None, *, keepdims=False, out=None, ddof=0): standard "
+                                            "deviation, sqrt(var).");
+    }
+} // namespace pyperf_tensor::bindings

@@ -1,0 +1,456 @@
+// Reductions: sum mean prod max min argmax argmin var stddev over any axes, with NumPy's
+// result types and edge cases. Each comes as
+//   sum(x, axes = all_axes, keepdims = false) -> a new tensor (0-d for a full reduction)
+//   sum_into(out, x, axes)                   -> writes out (shape: kept axes, or with 1s)
+// (var/stddev take ddof after axes; stddev is NumPy's std). Results are the same bits for any thread count: the work
+// is cut into blocks of fixed size (never by thread) whose partial results are combined in
+// a fixed order. float32 sums accumulate in float64, and sums are pairwise throughout.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "../core/tensor.hpp"
+#include "../core/view.hpp"
+#include "../kernels/reduce.hpp"
+#include "../parallel/parallel_for.hpp"
+#include "../simd/arch.hpp"
+
+namespace pyperf_tensor
+{
+    enum class reduction
+    {
+        sum,
+        mean,
+        prod,
+        max,
+        min,
+        argmax,
+        argmin,
+        var,
+        stddev
+    };
+    inline const char* reduction_name(reduction r) noexcept
+    {
+        constexpr const char* names[] = {"sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std"};
+        return names[static_cast<int>(r)];
+    }
+
+    // The element type of a reduction's result for input T (NumPy's): integer sums and
+    // products are int64, integer means and variances float64, arg reductions int64.
+    template <reduction R, class T>
+    using reduce_result_t = std::conditional_t<
+        R == reduction::argmax || R == reduction::argmin, std::int64_t,
+        std::conditional_t<
+            std::is_floating_point<T>::value, T,
+            std::conditional_t<R == reduction::sum || R == reduction::prod, std::int64_t,
+                               std::conditional_t<R == reduction::max || R == reduction::min, T, double>>>>;
+
+    // Which axes to reduce: all of them (all_axes, NumPy's axis=None) or a list (negative
+    // counts from the end; duplicates and out-of-range axes are argument_errors).
+    struct all_axes_t
+    {
+    };
+    inline constexpr all_axes_t all_axes{};
+    struct axes
+    {
+        std::vector<int> list;
+        bool all = false;
+        axes(all_axes_t) : all(true) {} // NOLINT: implicit, for sum(x, all_axes)
+        axes(std::initializer_list<int> l) : list(l) {}
+        axes(int a) : list{a} {} // NOLINT: implicit, so sum(x, 0) reads naturally
+        explicit axes(std::vector<int> l) : list(std::move(l)) {}
+    };
+
+    namespace detail
+    {
+        // The reduced axes as a mask over ndim axes; argument_error (NumPy's AxisError
+        // text) for an axis out of range, and for repeated axes.
+        inline std::vector<bool> axes_mask(const axes& a, std::size_t ndim, const char* op)
+        {
+            std::vector<bool> mask(ndim, a.all);
+            if (a.all)
+                return mask;
+            for (int axis : a.list)
+            {
+                const int nd = static_cast<int>(ndim);
+                if (axis < -nd || axis >= nd)
+                    throw axis_error(std::string(op) + ": axis " + std::to_string(axis)
+                                     + " is out of bounds for array of dimension " + std::to_string(ndim));
+                const std::size_t d = static_cast<std::size_t>(axis < 0 ? axis + nd : axis);
+                if (mask[d])
+                    throw argument_error(std::string(op) + ": duplicate value in 'axis'");
+                mask[d] = true;
+            }
+            return mask;
+        }
+
+        // Shape of the result: the kept axes, or every axis with 1 for reduced ones.
+        inline dims reduced_shape(const dims& shape, const std::vector<bool>& mask, bool keepdims)
+        {
+            dims out = dims::zeros(0);
+            for (std::size_t d = 0; d < shape.size(); ++d)
+                if (!mask[d] || keepdims)
+                    out.push_back(mask[d] ? 1 : shape[d]);
+            return out;
+        }
+
+        struct rdim
+        {
+            index_t size, stride, out_stride; // out_stride: kept axes; for reduced axes the C-order index step
+        };
+
+        // Blocks: at most this many outputs and this many reduced elements each. Fixed
+        // sizes, never derived from the thread count, so results are reproducible.
+        inline constexpr index_t block_outputs = 64, block_elements = 16384;
+
+        template <class A>
+        struct partials
+        {
+            std::vector<A> value;
+            std::vector<index_t> index;
+        };
+
+        // The reduction as blocks: the kept axes (outer ones, then `o`, the one with the
+        // smallest stride) and the reduced axes (outer ones, then `r`, the innermost).
+        struct reduce_plan
+        {
+            std::vector<rdim> kept, red; // outer axes only
+            rdim o, r;
+            index_t n_kouter = 1, n_router = 1, n_oblocks = 1, n_chunks = 1, n_red = 1, n_out = 1;
+            index_t outputs() const noexcept { return n_kouter * o.size; }
+            // Input offset and second offset (out offset for kept axes, C index for
+            // reduced ones) of outer index i.
+            static void locate(const std::vector<rdim>& ds, index_t i, index_t& in_off, index_t& other) noexcept
+            {
+                in_off = other = 0;
+                for (std::size_t j = ds.size(); j-- > 0;)
+                {
+                    const index_t x = i % ds[j].size;
+                    i /= ds[j].size;
+                    in_off += x * ds[j].stride;
+                    other += x * ds[j].out_stride;
+                }
+            }
+        };
+
+        template <class T, class R>
+        reduce_plan make_reduce_plan(const view<R>& out, const view<const T>& in, const std::vector<bool>& mask,
+                                     bool arg, const char* op)
+        {
+            const std::size_t nd = in.rank();
+            const dims want = reduced_shape(in.shape(), mask, false), want_keep = reduced_shape(in.shape(), mask, true);
+            if (!(out.shape() == want) && !(out.shape() == want_keep))
+                throw shape_error(std::string(op) + ": out has shape " + to_string(out.shape())
+                                  + ", the result has shape " + to_string(want));
+            const bool keep = !(out.shape() == want);
+            reduce_plan p;
+            std::vector<rdim> kept, red;
+            index_t c_step = 1;
+            std::size_t od = want.size();
+            for (std::size_t d = nd; d-- > 0;)
+            {
+                const index_t n = in.shape()[d];
+                if (mask[d])
+                {
+                    p.n_red *= n;
+                    if (n != 1)
+                        red.push_back({n, in.strides()[d], c_step});
+                    c_step *= n;
+                    if (keep)
+                        --od;
+                }
+                else
+                {
+                    --od;
+                    p.n_out *= n;
+                    if (n != 1)
+                        kept.push_back({n, in.strides()[d], out.strides()[keep ? d : od]});
+                }
+            }
+            std::reverse(kept.begin(), kept.end()); // C order
+            std::reverse(red.begin(), red.end());
+            // Reduced axes in memory order for the commutative ops, merged where contiguous;
+            // in C order for the arg ops (their index is the C-order position).
+            auto by_stride = [](const rdim& a, const rdim& b) { return std::abs(a.stride) > std::abs(b.stride); };
+            if (!arg)
+                std::stable_sort(red.begin(), red.end(), by_stride);
+            for (const auto& r : red)
+                if (!p.red.empty() && p.red.back().stride == r.stride * r.size
+                    && (!arg || p.red.back().out_stride == r.out_stride * r.size))
+                {
+                    p.red.back().size *= r.size;
+                    p.red.back().stride = r.stride;
+                    p.red.back().out_stride = r.out_stride;
+                }
+                else
+                    p.red.push_back(r);
+            std::stable_sort(kept.begin(), kept.end(), by_stride);
+            p.kept = kept;
+            p.r = p.red.empty() ? rdim{1, 0, 1} : p.red.back();
+            p.o = p.kept.empty() ? rdim{1, 0, 0} : p.kept.back();
+            if (!p.red.empty())
+                p.red.pop_back();
+            if (!p.kept.empty())
+                p.kept.pop_back();
+            for (const auto& r : p.red)
+                p.n_router *= r.size;
+            for (const auto& k : p.kept)
+                p.n_kouter *= k.size;
+            p.n_oblocks = (p.o.size + block_outputs - 1) / block_outputs;
+            p.n_chunks = (p.r.size + block_elements - 1) / block_elements;
+            return p;
+        }
+
+        // One pass of a kernel over the plan: per output (in the plan's order: outer kept
+        // index, then o) the combined partial, and for arg ops its C-order index.
+        template <class Op, class T>
+        partials<typename Op::template acc<T>> reduce_pass(const reduce_plan& p, kernels::reduce_kernel<T> kernel,
+                                                           const T* in, const double* centers)
+        {
+            using A = typename Op::template acc<T>;
+            const index_t tasks = p.n_kouter * p.n_oblocks * p.n_chunks;
+            partials<A> blocks{std::vector<A>(static_cast<std::size_t>(tasks * block_outputs)),
+                               std::vector<index_t>(Op::arg ? static_cast<std::size_t>(tasks * block_outputs) : 0)};
+            auto task = [&](index_t t)
+            {
+                const index_t ch = t % p.n_chunks, ob = t / p.n_chunks % p.n_oblocks, ko = t / p.n_chunks / p.n_oblocks;
+                index_t k_in, k_out;
+                reduce_plan::locate(p.kept, ko, k_in, k_out);
+                const index_t o0 = ob * block_outputs, r0 = ch * block_elements;
+                const index_t no = std::min(block_outputs, p.o.size - o0), nr = std::min(block_elements, p.r.size - r0);
+                A* acc = blocks.value.data() + t * block_outputs;
+                index_t* at = Op::arg ? blocks.index.data() + t * block_outputs : nullptr;
+                A value[block_outputs];
+                index_t index[block_outputs];
+                for (index_t ro = 0; ro < p.n_router; ++ro)
+                {
+                    index_t r_in, r_c;
+                    reduce_plan::locate(p.red, ro, r_in, r_c);
+                    const kernels::reduce_block<T> b{
+                        in + k_in + o0 * p.o.stride + r_in + r0 * p.r.stride, no, nr, p.o.stride, p.r.stride,
+                        centers ? centers + ko * p.o.size + o0 : nullptr};
+                    kernel(b, ro == 0 ? static_cast<void*>(acc) : static_cast<void*>(value), ro == 0 ? at : index);
+                    for (index_t o = 0; o < no; ++o)
+                        if constexpr (Op::arg)
+                        {
+                            const index_t i = r_c + (r0 + (ro == 0 ? at[o] : index[o])) * p.r.out_stride;
+                            if (ro == 0)
+                                at[o] = i;
+                            else if (Op::prefer(value[o], i, acc[o], at[o]))
+                            {
+                                acc[o] = value[o];
+                                at[o] = i;
+                            }
+                        }
+                        else if (ro > 0)
+                            acc[o] = Op::combine(acc[o], value[o]);
+                }
+            };
+            const index_t elements = p.n_out * p.n_red;
+            if (tasks > 1 && elements >= 2 * PYPERF_TENSOR_ELEMENTWISE_GRAIN)
+                parallel_for_each(0, tasks, task);
+            else
+                for (index_t t = 0; t < tasks; ++t)
+                    task(t);
+            // Chunks of one output, combined in order (pairwise for sums).
+            partials<A> result{std::vector<A>(static_cast<std::size_t>(p.outputs())),
+                               std::vector<index_t>(Op::arg ? static_cast<std::size_t>(p.outputs()) : 0)};
+            for (index_t ko = 0; ko < p.n_kouter; ++ko)
+                for (index_t o = 0; o < p.o.size; ++o)
+                {
+                    const index_t first = (ko * p.n_oblocks + o / block_outputs) * p.n_chunks;
+                    const std::size_t slot = static_cast<std::size_t>(first * block_outputs + o % block_outputs);
+                    const std::size_t r = static_cast<std::size_t>(ko * p.o.size + o);
+                    if constexpr (Op::arg)
+                    {
+                        A best = blocks.value[slot];
+                        index_t best_at = blocks.index[slot];
+                        for (index_t ch = 1; ch < p.n_chunks; ++ch)
+                        {
+                            const std::size_t s = slot + static_cast<std::size_t>(ch * block_outputs);
+                            if (Op::prefer(blocks.value[s], blocks.index[s], best, best_at))
+                            {
+                                best = blocks.value[s];
+                                best_at = blocks.index[s];
+                            }
+                        }
+                        result.value[r] = best;
+                        result.index[r] = best_at;
+                    }
+                    else
+                    {
+                        kernels::detail::pairwise<A, Op, void> pw;
+                        for (index_t ch = 0; ch < p.n_chunks; ++ch)
+                            pw.push(blocks.value[slot + static_cast<std::size_t>(ch * block_outputs)]);
+                        result.value[r] = pw.total(Op::template identity<A>());
+                    }
+                }
+            return result;
+        }
+    } // namespace detail
+
+    // out = reduction `what` of `in` over the axes in `mask` (out has the kept axes, or
+    // all axes with extent 1 where reduced; R as reduce_result_t). k: the kernels to run.
+    template <class T, class R>
+    void apply_reduce(reduction what, const kernels::reduce_kernels<T>& k, const view<R>& out, const view<const T>& in,
+                      const std::vector<bool>& mask, double ddof = 0)
+    {
+        const char* op = reduction_name(what);
+        if (mask.size() != in.rank())
+            throw argument_error(std::string(op) + ": axis mask does not match the input");
+        const bool arg = what == reduction::argmax || what == reduction::argmin;
+        const auto n_reduced = std::count(mask.begin(), mask.end(), true);
+        if (arg && n_reduced > 1 && n_reduced != static_cast<long>(mask.size()))
+            throw argument_error(std::string(op) + ": axis must be None or a single axis");
+        const detail::reduce_plan p = detail::make_reduce_plan(out, in, mask, arg, op);
+        if (p.n_red == 0 && (arg || what == reduction::max || what == reduction::min))
+            throw argument_error(std::string(op) + ": zero-size array to reduction operation " + op
+                                 + " which has no identity");
+        if (p.n_out == 0)
+            return;
+        // Writes f(i) to every output, i in the plan's order.
+        auto write = [&](auto f)
+        {
+            for (index_t ko = 0; ko < p.n_kouter; ++ko)
+            {
+                index_t k_in, k_out;
+                detail::reduce_plan::locate(p.kept, ko, k_in, k_out);
+                for (index_t o = 0; o < p.o.size; ++o)
+                    out.data()[k_out + o * p.o.out_stride] = static_cast<R>(f(ko * p.o.size + o));
+            }
+        };
+        const auto n = static_cast<double>(p.n_red);
+        auto at = [](const auto& v, index_t i) { return v[static_cast<std::size_t>(i)]; };
+        switch (what)
+        {
+        case reduction::sum:
+        {
+            const auto r = detail::reduce_pass<kernels::sum_op>(p, k.sum, in.data(), nullptr);
+            write([&](index_t i) { return at(r.value, i); });
+            break;
+        }
+        case reduction::prod:
+        {
+            const auto r = detail::reduce_pass<kernels::prod_op>(p, k.prod, in.data(), nullptr);
+            write([&](index_t i) { return at(r.value, i); });
+            break;
+        }
+        case reduction::mean:
+        {
+            const auto r = detail::reduce_pass<kernels::mean_op>(p, k.mean, in.data(), nullptr);
+            write([&](index_t i) { return at(r.value, i) / n; });
+            break;
+        }
+        case reduction::max:
+        case reduction::min:
+        {
+            const auto r = what == reduction::max ? detail::reduce_pass<kernels::max_op>(p, k.max, in.data(), nullptr)
+                                                  : detail::reduce_pass<kernels::min_op>(p, k.min, in.data(), nullptr);
+            write([&](index_t i) { return at(r.value, i); });
+            break;
+        }
+        case reduction::argmax:
+        case reduction::argmin:
+        {
+            const auto r = what == reduction::argmax
+                               ? detail::reduce_pass<kernels::argmax_op>(p, k.argmax, in.data(), nullptr)
+                               : detail::reduce_pass<kernels::argmin_op>(p, k.argmin, in.data(), nullptr);
+            write([&](index_t i) { return at(r.index, i); });
+            break;
+        }
+        case reduction::var:
+        case reduction::stddev:
+        {
+            // Two passes, as NumPy: the mean, then the squared deviations from it.
+            auto centers = detail::reduce_pass<kernels::mean_op>(p, k.mean, in.data(), nullptr).value;
+            for (auto& c : centers)
+                c /= n;
+            const auto r = detail::reduce_pass<kernels::sqdev_op>(p, k.sqdev, in.data(), centers.data());
+            const double dof = std::max(n - ddof, 0.0);
+            write(
+                [&](index_t i)
+                {
+                    const double v = at(r.value, i) / dof;
+                    return what == reduction::stddev ? std::sqrt(v) : v;
+                });
+            break;
+        }
+        }
+    }
+
+    namespace detail
+    {
+        template <reduction Red, class X>
+        auto reduce_new(const X& x, const axes& a, bool keepdims, double ddof)
+        {
+            const auto v = make_view(x);
+            using T = std::remove_const_t<typename decltype(v)::value_type>;
+            using R = reduce_result_t<Red, T>;
+            const auto mask = axes_mask(a, v.rank(), reduction_name(Red));
+            auto out = tensor<R>::uninitialized(reduced_shape(v.shape(), mask, keepdims));
+            apply_reduce(Red, kernels::make_reduce_kernels<simd::default_arch, T>(), view<R>(out), view<const T>(v),
+                         mask, ddof);
+            return out;
+        }
+        template <reduction Red, class Out, class X>
+        void reduce_into(Out&& out, const X& x, const axes& a, double ddof)
+        {
+            const auto v = make_view(x);
+            using T = std::remove_const_t<typename decltype(v)::value_type>;
+            const auto o = make_view(out);
+            using R = typename decltype(o)::value_type;
+            static_assert(std::is_same<R, reduce_result_t<Red, T>>::value, "out has the wrong element type");
+            apply_reduce(Red, kernels::make_reduce_kernels<simd::default_arch, T>(), o, view<const T>(v),
+                         axes_mask(a, v.rank(), reduction_name(Red)), ddof);
+        }
+    } // namespace detail
+
+#define PYPERF_TENSOR_PUBLIC_REDUCTION(name)                                                                           \
+    template <class X>                                                                                                 \
+    auto name(const X& x, const axes& a = all_axes, bool keepdims = false)                                             \
+    {                                                                                                                  \
+        return detail::reduce_new<reduction::name>(x, a, keepdims, 0);                                                 \
+    }                                                                                                                  \
+    template <class Out, class X>                                                                                      \
+    void name##_into(Out&& out, const X& x, const axes& a = all_axes)                                                  \
+    {                                                                                                                  \
+        detail::reduce_into<reduction::name>(out, x, a, 0);                                                            \
+    }
+    PYPERF_TENSOR_PUBLIC_REDUCTION(sum)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(mean)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(prod)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(max)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(min)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(argmax)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(argmin)
+#undef PYPERF_TENSOR_PUBLIC_REDUCTION
+
+    // var and stddev (NumPy's std) take ddof: they divide by n - ddof.
+    template <class X>
+    auto var(const X& x, const axes& a = all_axes, double ddof = 0, bool keepdims = false)
+    {
+        return detail::reduce_new<reduction::var>(x, a, keepdims, ddof);
+    }
+    template <class Out, class X>
+    void var_into(Out&& out, const X& x, const axes& a = all_axes, double ddof = 0)
+    {
+        detail::reduce_into<reduction::var>(out, x, a, ddof);
+    }
+    template <class X>
+    auto stddev(const X& x, const axes& a = all_axes, double ddof = 0, bool keepdims = false)
+    {
+        return detail::reduce_new<reduction::stddev>(x, a, keepdims, ddof);
+    }
+    template <class Out, class X>
+    void stddev_into(Out&& out, const X& x, const axes& a = all_axes, double ddof = 0)
+    {
+        detail::reduce_into<reduction::stddev>(out, x, a, ddof);
+    }
+} // namespace pyperf_tensor

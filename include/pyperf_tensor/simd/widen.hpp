@@ -1,0 +1,52 @@
+// Widening loads: B::size elements of a narrower type converted to the lanes of B
+// (float -> double, int32 -> int64), for reductions that accumulate in a wider type.
+// xsimd 8.1 has no widening conversion; this gap-filler uses the one-instruction
+// conversions of each ISA, and builds other pairs (int -> double) element by element.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "../config.hpp"
+#include "arch.hpp"
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+namespace pyperf_tensor::simd
+{
+    // B::size elements at p (contiguous) as a B; same-type loads are plain loads.
+    template <class B, class T>
+    PYPERF_TENSOR_INLINE B load_widened(const T* p) noexcept
+    {
+        using A = typename B::value_type;
+        [[maybe_unused]] constexpr std::size_t bytes = sizeof(B);
+        if constexpr (std::is_same<A, T>::value)
+            return B::load_unaligned(p);
+        else
+        {
+#if defined(__AVX512F__)
+            if constexpr (bytes == 64 && std::is_same<A, double>::value && std::is_same<T, float>::value)
+                return B(_mm512_cvtps_pd(_mm256_loadu_ps(p)));
+            if constexpr (bytes == 64 && std::is_same<A, std::int64_t>::value && std::is_same<T, std::int32_t>::value)
+                return B(_mm512_cvtepi32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))));
+#endif
+#if defined(__AVX2__)
+            if constexpr (bytes == 32 && std::is_same<A, double>::value && std::is_same<T, float>::value)
+                return B(_mm256_cvtps_pd(_mm_loadu_ps(p)));
+            if constexpr (bytes == 32 && std::is_same<A, std::int64_t>::value && std::is_same<T, std::int32_t>::value)
+                return B(_mm256_cvtepi32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+#endif
+#if defined(__SSE2__)
+            if constexpr (bytes == 16 && std::is_same<A, double>::value && std::is_same<T, float>::value)
+                return B(_mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)))));
+#endif
+            alignas(B::arch_type::alignment()) A lanes[B::size];
+            for (std::size_t i = 0; i < B::size; ++i)
+                lanes[i] = static_cast<A>(p[i]);
+            return B::load_aligned(lanes);
+        }
+    }
+} // namespace pyperf_tensor::simd
