@@ -7,9 +7,10 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 
 import bench_elementwise  # noqa: E402
+import bench_reduce  # noqa: E402
 from harness import Bench, describe, machine_info  # noqa: E402
 
-FAMILIES = {"elementwise": bench_elementwise}
+FAMILIES = {"elementwise": bench_elementwise, "reduce": bench_reduce}
 
 
 def main():
@@ -19,7 +20,7 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="*", help="square sizes (default: 100 500 1000 4000)")
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--ops", nargs="*", help="elementwise ops to run (default: all)")
+    parser.add_argument("--ops", nargs="*", help="ops to run (default: all of the family)")
     args = parser.parse_args()
     print(describe(machine_info()))
     for name in args.family or sorted(FAMILIES):
@@ -27,8 +28,8 @@ def main():
         kwargs = {"threads": args.threads}
         if args.sizes:
             kwargs["sizes"] = args.sizes
-        if args.ops and name == "elementwise":
-            kwargs["ops"] = args.ops
+        if args.ops:
+            kwargs["ops"] = [op for op in args.ops if op in FAMILIES[name].OPS]
         FAMILIES[name].run(bench, **kwargs)
         bench.write(args.out, name)
 

@@ -55,6 +55,14 @@ namespace pyperf_tensor::kernels
         {
             return a + b;
         }
+        // The hot loop's step; where tracks_nan<A>, NaNs are detected apart (step may drop them).
+        template <class A>
+        static constexpr bool tracks_nan = false;
+        template <class V>
+        static V step(const V& a, const V& b) noexcept
+        {
+            return combine(a, b);
+        }
     };
     struct mean_op : sum_op // sums in float64 whatever the input (integer means too)
     {
@@ -74,6 +82,11 @@ namespace pyperf_tensor::kernels
         }
         template <class V>
         static V combine(const V& a, const V& b) noexcept
+        {
+            return a * b;
+        }
+        template <class V>
+        static V step(const V& a, const V& b) noexcept
         {
             return a * b;
         }
@@ -103,6 +116,17 @@ namespace pyperf_tensor::kernels
             else
                 return Max ? xsimd::max(a, b) : xsimd::min(a, b);
         }
+        // The hot loop: a plain max / min (one instruction), NaNs detected apart.
+        template <class A>
+        static constexpr bool tracks_nan = std::is_floating_point<A>::value;
+        template <class V>
+        static V step(const V& a, const V& b) noexcept
+        {
+            if constexpr (std::is_arithmetic<V>::value)
+                return combine(a, b);
+            else
+                return Max ? xsimd::max(a, b) : xsimd::min(a, b);
+        }
     };
     using max_op = extremum_op<true>;
     using min_op = extremum_op<false>;
@@ -113,7 +137,7 @@ namespace pyperf_tensor::kernels
     {
         template <class T>
         using acc = T;
-        static constexpr bool centered = false, arg = true;
+        static constexpr bool centered = false, arg = true, is_max = Max;
         // Whether x (at a later index) replaces best.
         template <class V>
         static auto takes(const V& x, const V& best) noexcept
@@ -180,7 +204,7 @@ namespace pyperf_tensor::kernels
             {
                 V t = identity;
                 bool first = true;
-                for (int l = 0; l < 64; ++l)
+                for (int l = 0; l < 64 && count >> l; ++l)
                     if (count >> l & 1u)
                     {
                         t = first ? level[l] : Op::combine(level[l], t);
@@ -227,13 +251,15 @@ namespace pyperf_tensor::kernels
             return pw.total(Op::template identity<A>());
         }
 
-        // Op over n contiguous elements: 4 SIMD accumulators over leaves of 16 batches,
-        // leaves combined pairwise, then the lanes, then the scalar tail.
+        // Op over n contiguous elements: 8 SIMD accumulators (enough to hide the add
+        // latency), emptied every 16 batches into a pairwise combination; then the lanes,
+        // then the scalar tail. max/min run a plain max/min and look for NaNs apart.
         template <class Arch, class Op, class A, class T>
-        inline A run_contiguous(const T* p, index_t n, double c) noexcept
+        inline A run_wide(const T* p, index_t n, double c) noexcept
         {
             using AB = xsimd::batch<A, Arch>;
-            constexpr index_t W = AB::size, U = 4, leaf = U * W * 4;
+            constexpr index_t W = AB::size, U = 8, leaf = 2 * U * W;
+            constexpr bool nan_apart = Op::template tracks_nan<A>;
             auto value = [&](const AB& x) -> AB
             {
                 if constexpr (Op::centered)
@@ -244,129 +270,247 @@ namespace pyperf_tensor::kernels
                 else
                     return x;
             };
+            const AB none(Op::template identity<A>());
             pairwise<AB, Op, Arch> pw;
-            index_t i = 0;
-            for (; i + leaf <= n; i += leaf)
+            AB acc[U];
+            xsimd::batch_bool<A, Arch> nan(false);
+            auto add = [&](auto u, const T* q)
             {
-                AB acc[U];
-                for (index_t u = 0; u < U; ++u)
-                    acc[u] = value(simd::load_widened<AB>(p + i + u * W));
-                for (index_t j = U * W; j < leaf; j += U * W)
-                    for (index_t u = 0; u < U; ++u)
-                        acc[u] = Op::combine(acc[u], value(simd::load_widened<AB>(p + i + j + u * W)));
-                pw.push(Op::combine(Op::combine(acc[0], acc[1]), Op::combine(acc[2], acc[3])));
+                const AB x = value(simd::load_widened<AB>(q));
+                acc[u] = Op::step(acc[u], x);
+                if constexpr (nan_apart)
+                    nan = nan | xsimd::isnan(x);
+            };
+            auto push = [&]
+            {
+                simd::unrolled<U / 2>([&](auto u) { acc[u] = Op::combine(acc[u], acc[u + U / 2]); });
+                simd::unrolled<U / 4>([&](auto u) { acc[u] = Op::combine(acc[u], acc[u + U / 4]); });
+                pw.push(Op::combine(acc[0], acc[1]));
+            };
+            simd::unrolled<U>([&](auto u) { acc[u] = none; });
+            index_t i = 0;
+            for (; i + U * W <= n; i += U * W)
+            {
+                simd::unrolled<U>([&](auto u) { add(u, p + i + u * W); });
+                if (!nan_apart && (i + U * W) % leaf == 0)
+                {
+                    push();
+                    simd::unrolled<U>([&](auto u) { acc[u] = none; });
+                }
             }
-            AB rest(Op::template identity<A>());
-            for (; i + W <= n; i += W)
-                rest = Op::combine(rest, value(simd::load_widened<AB>(p + i)));
-            pw.push(rest);
-            const A body = lanes_combined<Op>(pw.total(AB(Op::template identity<A>())));
-            return Op::combine(body, run_scalar<Arch, Op, A>(p + i, n - i, 1, c));
+            const index_t rest = (n - i) / W; // fewer than U batches left
+            simd::unrolled<U>(
+                [&](auto u)
+                {
+                    if (static_cast<index_t>(u) < rest)
+                        add(u, p + i + u * W);
+                });
+            i += rest * W;
+            push();
+            const A body = lanes_combined<Op>(pw.total(none));
+            const A tail = run_scalar<Arch, Op, A>(p + i, n - i, 1, c);
+            if constexpr (nan_apart)
+                if (xsimd::any(nan))
+                    return std::numeric_limits<A>::quiet_NaN();
+            return Op::combine(body, tail);
         }
 
-        // Outputs side by side (os == 1): SIMD across S batches of outputs, rows combined
-        // pairwise in leaves of 8.
+        // Elements before the first register-aligned one (all of them if n is small).
+        template <class Arch, class T>
+        inline index_t unaligned_head(const T* p, index_t n) noexcept
+        {
+            const auto misalign = reinterpret_cast<std::uintptr_t>(p) % Arch::alignment();
+            const index_t h = misalign == 0 || misalign % sizeof(T)
+                                  ? 0
+                                  : static_cast<index_t>((Arch::alignment() - misalign) / sizeof(T));
+            return h < n ? h : n;
+        }
+
+        // Op over n contiguous elements, loads aligned after a scalar head. Float sums
+        // (sum, mean, the squared deviations of var) add 8 batches in float32 (a 3-level
+        // tree) and accumulate those in float64: 3 float32 roundings per element instead
+        // of NumPy's log2(n), at the speed of float32 loads (a float64 conversion per
+        // element was the bottleneck).
+        template <class Arch, class Op, class A, class T>
+        inline A run_contiguous(const T* p, index_t n, double c) noexcept
+        {
+            // Aligned loads pay off on long runs; short ones (rows) skip the scalar head.
+            const index_t h = n >= 4096 ? unaligned_head<Arch>(p, n) : 0;
+            const A head = run_scalar<Arch, Op, A>(p, h, 1, c);
+            p += h;
+            n -= h;
+            if constexpr (std::is_same<T, float>::value && std::is_same<A, double>::value)
+            {
+                using TB = xsimd::batch<float, Arch>;
+                using AB = xsimd::batch<double, Arch>;
+                constexpr index_t W = TB::size, U = 8;
+                const TB centre(static_cast<float>(c));
+                auto load = [&](const float* q)
+                {
+                    TB x = TB::load_unaligned(q);
+                    if constexpr (Op::centered)
+                    {
+                        x = x - centre;
+                        x = x * x;
+                    }
+                    return x;
+                };
+                AB lo(Op::template identity<A>()), hi = lo;
+                auto add = [&](const TB& t)
+                {
+                    AB l, r;
+                    simd::widen(t, l, r);
+                    lo = Op::combine(lo, l);
+                    hi = Op::combine(hi, r);
+                };
+                index_t i = 0;
+                for (; i + U * W <= n; i += U * W)
+                {
+                    TB g[U];
+                    simd::unrolled<U>([&](auto u) { g[u] = load(p + i + u * W); });
+                    simd::unrolled<4>([&](auto u) { g[u] = Op::combine(g[u], g[u + 4]); });
+                    simd::unrolled<2>([&](auto u) { g[u] = Op::combine(g[u], g[u + 2]); });
+                    add(Op::combine(g[0], g[1]));
+                }
+                if (i + W <= n) // fewer than U batches left: one more group
+                {
+                    TB t = load(p + i);
+                    for (i += W; i + W <= n; i += W)
+                        t = Op::combine(t, load(p + i));
+                    add(t);
+                }
+                A tail = Op::template identity<A>();
+                for (; i < n; ++i)
+                {
+                    const double d = Op::centered ? static_cast<double>(p[i]) - c : static_cast<double>(p[i]);
+                    tail = Op::combine(tail, Op::centered ? d * d : d);
+                }
+                return Op::combine(Op::combine(head, lanes_combined<Op>(Op::combine(lo, hi))), tail);
+            }
+            else
+                return Op::combine(head, run_wide<Arch, Op, A>(p, n, c));
+        }
+
+        // Outputs side by side (os == 1): blocks of 8 rows are walked row by row across
+        // all outputs (so memory streams along the rows), each strip of S batches of
+        // outputs combining its 8 rows in registers into the running partials in `out`.
         template <class Arch, class Op, class A, class T>
         inline void outputs_side_by_side(const reduce_block<T>& b, A* out) noexcept
         {
             using AB = xsimd::batch<A, Arch>;
-            constexpr index_t W = AB::size, S = 4;
-            struct strip
+            constexpr index_t W = AB::size, S = 4, rows = 8;
+            const index_t full = b.n_out / (S * W) * (S * W);
+            auto value = [&](const AB& x, index_t o) -> AB
             {
-                AB v[S];
-            };
-            struct strip_op
-            {
-                static strip combine(const strip& x, const strip& y) noexcept
-                {
-                    strip r;
-                    for (index_t s = 0; s < S; ++s)
-                        r.v[s] = Op::combine(x.v[s], y.v[s]);
-                    return r;
-                }
-            };
-            index_t o0 = 0;
-            for (; o0 + S * W <= b.n_out; o0 += S * W)
-            {
-                strip centre{};
                 if constexpr (Op::centered)
-                    for (index_t s = 0; s < S; ++s)
-                        centre.v[s] = AB::load_unaligned(b.center + o0 + s * W);
-                auto row = [&](index_t r)
                 {
-                    strip x;
-                    for (index_t s = 0; s < S; ++s)
-                    {
-                        x.v[s] = simd::load_widened<AB>(b.in + r * b.rs + o0 + s * W);
-                        if constexpr (Op::centered)
-                        {
-                            x.v[s] = x.v[s] - centre.v[s];
-                            x.v[s] = x.v[s] * x.v[s];
-                        }
-                    }
+                    const AB d = x - AB::load_unaligned(b.center + o);
+                    return d * d;
+                }
+                else
                     return x;
-                };
-                pairwise<strip, strip_op, Arch> pw;
-                for (index_t r = 0; r < b.n_red; r += 8)
-                {
-                    strip acc = row(r);
-                    const index_t end = r + 8 < b.n_red ? r + 8 : b.n_red;
-                    for (index_t rr = r + 1; rr < end; ++rr)
-                        acc = strip_op::combine(acc, row(rr));
-                    pw.push(acc);
-                }
-                strip none;
-                for (index_t s = 0; s < S; ++s)
-                    none.v[s] = AB(Op::template identity<A>());
-                const strip t = pw.total(none);
-                for (index_t s = 0; s < S; ++s)
-                    t.v[s].store_unaligned(out + o0 + s * W);
-            }
-            for (; o0 < b.n_out; ++o0)
-                out[o0] = run_scalar<Arch, Op, A>(b.in + o0, b.n_red, b.rs, Op::centered ? b.center[o0] : 0.0);
-        }
-
-        // argmax / argmin of n contiguous elements: per lane the best value and its index
-        // (kept as a T: exact, as the engine's blocks are at most 2^14 long), then lanes.
-        template <class Arch, class Op, class T>
-        inline void arg_contiguous(const T* p, index_t n, T& best_value, index_t& best_index) noexcept
-        {
-            using B = xsimd::batch<T, Arch>;
-            constexpr index_t W = B::size;
-            index_t i = 0;
-            T bv = p[0];
-            index_t bi = 0;
-            if (n >= W)
+            };
+            if constexpr (std::is_same<T, float>::value && std::is_same<A, double>::value && !Op::centered)
             {
-                B best = B::load_unaligned(p), at = simd::iota<B>(), idx = at + B(T(W));
-                for (i = W; i + W <= n; i += W)
+                // Float sums: each block of 8 rows is combined in float32 (like NumPy, which
+                // adds rows in float32 throughout), then added to the float64 partials.
+                using TB = xsimd::batch<float, Arch>;
+                constexpr index_t WT = TB::size;
+                const index_t full_t = b.n_out / (S * WT) * (S * WT);
+                for (index_t r0 = 0; r0 < b.n_red; r0 += rows)
                 {
-                    const B x = B::load_unaligned(p + i);
-                    const auto take = Op::takes(x, best);
-                    best = xsimd::select(take, x, best);
-                    at = xsimd::select(take, idx, at);
-                    idx = idx + B(T(W));
-                }
-                alignas(Arch::alignment()) T v[W], k[W];
-                best.store_aligned(v);
-                at.store_aligned(k);
-                bv = v[0];
-                bi = static_cast<index_t>(k[0]);
-                for (index_t l = 1; l < W; ++l)
-                    if (Op::prefer(v[l], static_cast<index_t>(k[l]), bv, bi))
+                    const index_t r1 = r0 + rows < b.n_red ? r0 + rows : b.n_red;
+                    for (index_t o0 = 0; o0 < full_t; o0 += S * WT)
                     {
-                        bv = v[l];
-                        bi = static_cast<index_t>(k[l]);
+                        TB acc[S];
+                        simd::unrolled<S>(
+                            [&](auto s)
+                            { acc[s] = TB::load_unaligned(b.in + r0 * b.rs + o0 + static_cast<index_t>(s) * WT); });
+                        for (index_t r = r0 + 1; r < r1; ++r)
+                            simd::unrolled<S>(
+                                [&](auto s)
+                                {
+                                    acc[s] = Op::combine(acc[s], TB::load_unaligned(b.in + r * b.rs + o0
+                                                                                    + static_cast<index_t>(s) * WT));
+                                });
+                        simd::unrolled<S>(
+                            [&](auto s)
+                            {
+                                A* o = out + o0 + static_cast<index_t>(s) * WT;
+                                AB lo, hi;
+                                simd::widen(acc[s], lo, hi);
+                                if (r0 > 0)
+                                {
+                                    lo = Op::combine(AB::load_unaligned(o), lo);
+                                    hi = Op::combine(AB::load_unaligned(o + W), hi);
+                                }
+                                lo.store_unaligned(o);
+                                hi.store_unaligned(o + W);
+                            });
                     }
-            }
-            for (; i < n; ++i)
-                if (Op::prefer(p[i], i, bv, bi))
-                {
-                    bv = p[i];
-                    bi = i;
+                    index_t o0 = full_t;
+                    for (; o0 + WT <= b.n_out; o0 += WT)
+                    {
+                        TB acc = TB::load_unaligned(b.in + r0 * b.rs + o0);
+                        for (index_t r = r0 + 1; r < r1; ++r)
+                            acc = Op::combine(acc, TB::load_unaligned(b.in + r * b.rs + o0));
+                        AB lo, hi;
+                        simd::widen(acc, lo, hi);
+                        if (r0 > 0)
+                        {
+                            lo = Op::combine(AB::load_unaligned(out + o0), lo);
+                            hi = Op::combine(AB::load_unaligned(out + o0 + W), hi);
+                        }
+                        lo.store_unaligned(out + o0);
+                        hi.store_unaligned(out + o0 + W);
+                    }
+                    for (; o0 < b.n_out; ++o0)
+                    {
+                        A part = static_cast<A>(b.in[r0 * b.rs + o0]);
+                        for (index_t r = r0 + 1; r < r1; ++r)
+                            part = Op::combine(part, static_cast<A>(b.in[r * b.rs + o0]));
+                        out[o0] = r0 == 0 ? part : Op::combine(out[o0], part);
+                    }
                 }
-            best_value = bv;
-            best_index = bi;
+                return;
+            }
+            for (index_t r0 = 0; r0 < b.n_red; r0 += rows)
+            {
+                const index_t r1 = r0 + rows < b.n_red ? r0 + rows : b.n_red;
+                for (index_t o0 = 0; o0 < full; o0 += S * W)
+                {
+                    AB acc[S];
+                    for (index_t s = 0; s < S; ++s)
+                        acc[s] = r0 == 0 ? AB(Op::template identity<A>()) : AB::load_unaligned(out + o0 + s * W);
+                    for (index_t r = r0; r < r1; ++r)
+                        for (index_t s = 0; s < S; ++s)
+                            acc[s] = Op::combine(
+                                acc[s], value(simd::load_widened<AB>(b.in + r * b.rs + o0 + s * W), o0 + s * W));
+                    for (index_t s = 0; s < S; ++s)
+                        acc[s].store_unaligned(out + o0 + s * W);
+                }
+                index_t o0 = full;
+                for (; o0 + W <= b.n_out; o0 += W)
+                {
+                    AB acc = r0 == 0 ? AB(Op::template identity<A>()) : AB::load_unaligned(out + o0);
+                    for (index_t r = r0; r < r1; ++r)
+                        acc = Op::combine(acc, value(simd::load_widened<AB>(b.in + r * b.rs + o0), o0));
+                    acc.store_unaligned(out + o0);
+                }
+                for (; o0 < b.n_out; ++o0)
+                {
+                    A part = r0 == 0 ? Op::template identity<A>() : out[o0];
+                    for (index_t r = r0; r < r1; ++r)
+                    {
+                        const A x = static_cast<A>(b.in[r * b.rs + o0]);
+                        if constexpr (Op::centered)
+                            part = Op::combine(part, (x - b.center[o0]) * (x - b.center[o0]));
+                        else
+                            part = Op::combine(part, x);
+                    }
+                    out[o0] = part;
+                }
+            }
         }
 
         template <class Arch, class Op, class T>
@@ -378,6 +522,83 @@ namespace pyperf_tensor::kernels
                 if (Op::takes(p[i * s], bv))
                 {
                     bv = p[i * s];
+                    bi = i;
+                }
+            best_value = bv;
+            best_index = bi;
+        }
+
+        // argmax / argmin of n contiguous elements: U independent (best value, index)
+        // pairs per lane (indices kept as T: exact, as the engine's blocks are at most 2^14
+        // long), merged at the end. A NaN anywhere sends the run to the scalar loop, which
+        // finds the first one.
+        template <class Arch, class Op, class T>
+        inline void arg_contiguous(const T* p, index_t n, T& best_value, index_t& best_index) noexcept
+        {
+            using B = xsimd::batch<T, Arch>;
+            constexpr index_t W = B::size, U = 4;
+            if (n < U * W)
+            {
+                arg_scalar<Arch, Op>(p, n, 1, best_value, best_index);
+                return;
+            }
+            B best[U], at[U];
+            const B lanes = simd::iota<B>(), step(T(U * W));
+            xsimd::batch_bool<T, Arch> nan(false);
+            simd::unrolled<U>(
+                [&](auto u)
+                {
+                    best[u] = B::load_unaligned(p + u * W);
+                    at[u] = lanes + B(static_cast<T>(u * W));
+                    if constexpr (std::is_floating_point<T>::value)
+                        nan = nan | xsimd::isnan(best[u]);
+                });
+            B idx = lanes + step;
+            index_t i = U * W;
+            for (; i + U * W <= n; i += U * W, idx = idx + step)
+                simd::unrolled<U>(
+                    [&](auto u)
+                    {
+                        const B x = B::load_unaligned(p + i + u * W);
+                        const auto take = Op::is_max ? x > best[u] : x < best[u];
+                        best[u] = xsimd::select(take, x, best[u]);
+                        at[u] = xsimd::select(take, idx + B(static_cast<T>(u * W)), at[u]);
+                        if constexpr (std::is_floating_point<T>::value)
+                            nan = nan | xsimd::isnan(x);
+                    });
+            for (; i + W <= n; i += W, idx = idx + B(T(W))) // the last full batches, into pair 0
+            {
+                const B x = B::load_unaligned(p + i);
+                const auto take = Op::is_max ? x > best[0] : x < best[0];
+                best[0] = xsimd::select(take, x, best[0]);
+                at[0] = xsimd::select(take, idx, at[0]);
+                if constexpr (std::is_floating_point<T>::value)
+                    nan = nan | xsimd::isnan(x);
+            }
+            if constexpr (std::is_floating_point<T>::value)
+                if (xsimd::any(nan))
+                {
+                    arg_scalar<Arch, Op>(p, n, 1, best_value, best_index);
+                    return;
+                }
+            // Merge the U pairs lane by lane (no NaN here), then across lanes: the best
+            // value, and the smallest index holding it.
+            simd::unrolled<U - 1>(
+                [&](auto v)
+                {
+                    constexpr std::size_t u = v + 1;
+                    const auto take =
+                        (Op::is_max ? best[u] > best[0] : best[u] < best[0]) | ((best[u] == best[0]) & (at[u] < at[0]));
+                    best[0] = xsimd::select(take, best[u], best[0]);
+                    at[0] = xsimd::select(take, at[u], at[0]);
+                });
+            T bv = Op::is_max ? lanes_combined<max_op>(best[0]) : lanes_combined<min_op>(best[0]);
+            index_t bi = static_cast<index_t>(
+                lanes_combined<min_op>(xsimd::select(best[0] == B(bv), at[0], B(std::numeric_limits<T>::max()))));
+            for (; i < n; ++i)
+                if (Op::prefer(p[i], i, bv, bi))
+                {
+                    bv = p[i];
                     bi = i;
                 }
             best_value = bv;

@@ -106,9 +106,10 @@ namespace pyperf_tensor
             index_t size, stride, out_stride; // out_stride: kept axes; for reduced axes the C-order index step
         };
 
-        // Blocks: at most this many outputs and this many reduced elements each. Fixed
+        // Blocks: at most this many outputs (64, or 256 where outputs lie side by side and
+        // the kernel streams rows across them) and this many reduced elements each. Fixed
         // sizes, never derived from the thread count, so results are reproducible.
-        inline constexpr index_t block_outputs = 64, block_elements = 16384;
+        inline constexpr index_t block_outputs = 64, block_outputs_side_by_side = 256, block_elements = 16384;
 
         template <class A>
         struct partials
@@ -124,6 +125,7 @@ namespace pyperf_tensor
             std::vector<rdim> kept, red; // outer axes only
             rdim o, r;
             index_t n_kouter = 1, n_router = 1, n_oblocks = 1, n_chunks = 1, n_red = 1, n_out = 1;
+            index_t ob = block_outputs; // outputs per block
             index_t outputs() const noexcept { return n_kouter * o.size; }
             // Input offset and second offset (out offset for kept axes, C index for
             // reduced ones) of outer index i.
@@ -203,7 +205,9 @@ namespace pyperf_tensor
                 p.n_router *= r.size;
             for (const auto& k : p.kept)
                 p.n_kouter *= k.size;
-            p.n_oblocks = (p.o.size + block_outputs - 1) / block_outputs;
+            if (p.r.stride != 1 && p.o.stride == 1)
+                p.ob = block_outputs_side_by_side;
+            p.n_oblocks = (p.o.size + p.ob - 1) / p.ob;
             p.n_chunks = (p.r.size + block_elements - 1) / block_elements;
             return p;
         }
@@ -216,19 +220,19 @@ namespace pyperf_tensor
         {
             using A = typename Op::template acc<T>;
             const index_t tasks = p.n_kouter * p.n_oblocks * p.n_chunks;
-            partials<A> blocks{std::vector<A>(static_cast<std::size_t>(tasks * block_outputs)),
-                               std::vector<index_t>(Op::arg ? static_cast<std::size_t>(tasks * block_outputs) : 0)};
+            partials<A> blocks{std::vector<A>(static_cast<std::size_t>(tasks * p.ob)),
+                               std::vector<index_t>(Op::arg ? static_cast<std::size_t>(tasks * p.ob) : 0)};
             auto task = [&](index_t t)
             {
                 const index_t ch = t % p.n_chunks, ob = t / p.n_chunks % p.n_oblocks, ko = t / p.n_chunks / p.n_oblocks;
                 index_t k_in, k_out;
                 reduce_plan::locate(p.kept, ko, k_in, k_out);
-                const index_t o0 = ob * block_outputs, r0 = ch * block_elements;
-                const index_t no = std::min(block_outputs, p.o.size - o0), nr = std::min(block_elements, p.r.size - r0);
-                A* acc = blocks.value.data() + t * block_outputs;
-                index_t* at = Op::arg ? blocks.index.data() + t * block_outputs : nullptr;
-                A value[block_outputs];
-                index_t index[block_outputs];
+                const index_t o0 = ob * p.ob, r0 = ch * block_elements;
+                const index_t no = std::min(p.ob, p.o.size - o0), nr = std::min(block_elements, p.r.size - r0);
+                A* acc = blocks.value.data() + t * p.ob;
+                index_t* at = Op::arg ? blocks.index.data() + t * p.ob : nullptr;
+                A value[block_outputs_side_by_side];
+                index_t index[block_outputs_side_by_side];
                 for (index_t ro = 0; ro < p.n_router; ++ro)
                 {
                     index_t r_in, r_c;
@@ -265,8 +269,8 @@ namespace pyperf_tensor
             for (index_t ko = 0; ko < p.n_kouter; ++ko)
                 for (index_t o = 0; o < p.o.size; ++o)
                 {
-                    const index_t first = (ko * p.n_oblocks + o / block_outputs) * p.n_chunks;
-                    const std::size_t slot = static_cast<std::size_t>(first * block_outputs + o % block_outputs);
+                    const index_t first = (ko * p.n_oblocks + o / p.ob) * p.n_chunks;
+                    const std::size_t slot = static_cast<std::size_t>(first * p.ob + o % p.ob);
                     const std::size_t r = static_cast<std::size_t>(ko * p.o.size + o);
                     if constexpr (Op::arg)
                     {
@@ -274,7 +278,7 @@ namespace pyperf_tensor
                         index_t best_at = blocks.index[slot];
                         for (index_t ch = 1; ch < p.n_chunks; ++ch)
                         {
-                            const std::size_t s = slot + static_cast<std::size_t>(ch * block_outputs);
+                            const std::size_t s = slot + static_cast<std::size_t>(ch * p.ob);
                             if (Op::prefer(blocks.value[s], blocks.index[s], best, best_at))
                             {
                                 best = blocks.value[s];
@@ -286,9 +290,14 @@ namespace pyperf_tensor
                     }
                     else
                     {
+                        if (p.n_chunks == 1)
+                        {
+                            result.value[r] = blocks.value[slot];
+                            continue;
+                        }
                         kernels::detail::pairwise<A, Op, void> pw;
                         for (index_t ch = 0; ch < p.n_chunks; ++ch)
-                            pw.push(blocks.value[slot + static_cast<std::size_t>(ch * block_outputs)]);
+                            pw.push(blocks.value[slot + static_cast<std::size_t>(ch * p.ob)]);
                         result.value[r] = pw.total(Op::template identity<A>());
                     }
                 }

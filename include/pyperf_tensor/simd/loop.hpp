@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -74,6 +75,24 @@ namespace pyperf_tensor::simd
 #if defined(__SSE2__)
         _mm_sfence();
 #endif
+    }
+
+    namespace detail
+    {
+        template <class F, std::size_t... I>
+        PYPERF_TENSOR_INLINE void unrolled(F& f, std::index_sequence<I...>)
+        {
+            (f(std::integral_constant<std::size_t, I>{}), ...);
+        }
+    } // namespace detail
+
+    // f(std::integral_constant<std::size_t, i>{}) for i = 0 .. N-1, unrolled at compile
+    // time: arrays of batches indexed by i (several accumulators, vectors in flight) then
+    // stay in registers, where a runtime loop index would often keep them in memory.
+    template <std::size_t N, class F>
+    PYPERF_TENSOR_INLINE void unrolled(F&& f)
+    {
+        detail::unrolled(f, std::make_index_sequence<N>{});
     }
 
     // The batch {0, 1, ..., size - 1}: lane numbers, e.g. to turn a loop index into the

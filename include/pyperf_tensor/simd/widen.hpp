@@ -1,5 +1,6 @@
-// Widening loads: B::size elements of a narrower type converted to the lanes of B
-// (float -> double, int32 -> int64), for reductions that accumulate in a wider type.
+// Widening loads and conversions: B::size elements of a narrower type converted to the
+// lanes of B (float -> double, int32 -> int64), and a float batch split into two double
+// batches, for reductions that accumulate in a wider type.
 // xsimd 8.1 has no widening conversion; this gap-filler uses the one-instruction
 // conversions of each ISA, and builds other pairs (int -> double) element by element.
 #pragma once
@@ -48,5 +49,41 @@ namespace pyperf_tensor::simd
                 lanes[i] = static_cast<A>(p[i]);
             return B::load_aligned(lanes);
         }
+    }
+
+    // The two halves of a float batch as double batches (lo: lanes 0 .. W/2-1).
+    template <class Arch>
+    PYPERF_TENSOR_INLINE void widen(const xsimd::batch<float, Arch>& v, xsimd::batch<double, Arch>& lo,
+                                    xsimd::batch<double, Arch>& hi) noexcept
+    {
+        [[maybe_unused]] constexpr std::size_t bytes = sizeof(xsimd::batch<float, Arch>);
+#if defined(__AVX512F__)
+        if constexpr (bytes == 64)
+        {
+            lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+            hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+            return;
+        }
+#endif
+#if defined(__AVX__)
+        if constexpr (bytes == 32)
+        {
+            lo = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+            hi = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+            return;
+        }
+#endif
+#if defined(__SSE2__)
+        if constexpr (bytes == 16)
+        {
+            lo = _mm_cvtps_pd(v);
+            hi = _mm_cvtps_pd(_mm_movehl_ps(v, v));
+            return;
+        }
+#endif
+        alignas(Arch::alignment()) float l[xsimd::batch<float, Arch>::size];
+        v.store_aligned(l);
+        lo = xsimd::batch<double, Arch>::load_unaligned(l);
+        hi = xsimd::batch<double, Arch>::load_unaligned(l + xsimd::batch<double, Arch>::size);
     }
 } // namespace pyperf_tensor::simd
