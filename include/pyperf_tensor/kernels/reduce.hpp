@@ -308,7 +308,17 @@ namespace pyperf_tensor::kernels
             i += rest * W;
             push();
             const A body = lanes_combined<Op>(pw.total(none));
-            const A tail = run_scalar<Arch, Op, A>(p + i, n - i, 1, c);
+            A tail = Op::template identity<A>(); // fewer than W elements
+            for (; i < n; ++i)
+            {
+                if constexpr (Op::centered)
+                {
+                    const double d = static_cast<double>(p[i]) - c;
+                    tail = Op::combine(tail, static_cast<A>(d * d));
+                }
+                else
+                    tail = Op::combine(tail, static_cast<A>(p[i]));
+            }
             if constexpr (nan_apart)
                 if (xsimd::any(nan))
                     return std::numeric_limits<A>::quiet_NaN();
@@ -479,15 +489,36 @@ namespace pyperf_tensor::kernels
                 const index_t r1 = r0 + rows < b.n_red ? r0 + rows : b.n_red;
                 for (index_t o0 = 0; o0 < full; o0 += S * W)
                 {
+                    // max/min: a plain max/min per row, NaN lanes marked apart and restored
+                    // at the end of the 8 rows (the running partials keep NaN sticky).
+                    constexpr bool nan_apart = Op::template tracks_nan<A>;
                     AB acc[S];
-                    for (index_t s = 0; s < S; ++s)
-                        acc[s] = r0 == 0 ? AB(Op::template identity<A>()) : AB::load_unaligned(out + o0 + s * W);
+                    xsimd::batch_bool<A, Arch> nan[S];
+                    simd::unrolled<S>(
+                        [&](auto s)
+                        {
+                            const index_t o = o0 + static_cast<index_t>(s) * W;
+                            acc[s] = r0 == 0 ? AB(Op::template identity<A>()) : AB::load_unaligned(out + o);
+                            if constexpr (nan_apart)
+                                nan[s] = xsimd::isnan(acc[s]);
+                        });
                     for (index_t r = r0; r < r1; ++r)
-                        for (index_t s = 0; s < S; ++s)
-                            acc[s] = Op::combine(
-                                acc[s], value(simd::load_widened<AB>(b.in + r * b.rs + o0 + s * W), o0 + s * W));
-                    for (index_t s = 0; s < S; ++s)
-                        acc[s].store_unaligned(out + o0 + s * W);
+                        simd::unrolled<S>(
+                            [&](auto s)
+                            {
+                                const index_t o = o0 + static_cast<index_t>(s) * W;
+                                const AB x = value(simd::load_widened<AB>(b.in + r * b.rs + o), o);
+                                acc[s] = Op::step(acc[s], x);
+                                if constexpr (nan_apart)
+                                    nan[s] = nan[s] | xsimd::isnan(x);
+                            });
+                    simd::unrolled<S>(
+                        [&](auto s)
+                        {
+                            if constexpr (nan_apart)
+                                acc[s] = xsimd::select(nan[s], AB(std::numeric_limits<A>::quiet_NaN()), acc[s]);
+                            acc[s].store_unaligned(out + o0 + static_cast<index_t>(s) * W);
+                        });
                 }
                 index_t o0 = full;
                 for (; o0 + W <= b.n_out; o0 += W)
