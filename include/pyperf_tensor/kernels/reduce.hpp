@@ -401,14 +401,14 @@ namespace pyperf_tensor::kernels
                 return Op::combine(head, run_wide<Arch, Op, A>(p, n, c));
         }
 
-        // Outputs side by side (os == 1): blocks of 8 rows are walked row by row across
+        // Outputs side by side (os == 1): blocks of 32 rows are walked row by row across
         // all outputs (so memory streams along the rows), each strip of S batches of
-        // outputs combining its 8 rows in registers into the running partials in `out`.
+        // outputs combining its 32 rows in registers into the running partials in `out`.
         template <class Arch, class Op, class A, class T>
         inline void outputs_side_by_side(const reduce_block<T>& b, A* out) noexcept
         {
             using AB = xsimd::batch<A, Arch>;
-            constexpr index_t W = AB::size, S = 4, rows = 8;
+            constexpr index_t W = AB::size, S = 4, rows = 32;
             const index_t full = b.n_out / (S * W) * (S * W);
             auto value = [&](const AB& x, index_t o) -> AB
             {
@@ -422,7 +422,7 @@ namespace pyperf_tensor::kernels
             };
             if constexpr (std::is_same<T, float>::value && std::is_same<A, double>::value && !Op::centered)
             {
-                // Float sums: each block of 8 rows is combined in float32 (like NumPy, which
+                // Float sums: each block of 32 rows is combined in float32 (like NumPy, which
                 // adds rows in float32 throughout), then added to the float64 partials.
                 using TB = xsimd::batch<float, Arch>;
                 constexpr index_t WT = TB::size;
@@ -490,7 +490,7 @@ namespace pyperf_tensor::kernels
                 for (index_t o0 = 0; o0 < full; o0 += S * W)
                 {
                     // max/min: a plain max/min per row, NaN lanes marked apart and restored
-                    // at the end of the 8 rows (the running partials keep NaN sticky).
+                    // at the end of the 32 rows (the running partials keep NaN sticky).
                     constexpr bool nan_apart = Op::template tracks_nan<A>;
                     AB acc[S];
                     xsimd::batch_bool<A, Arch> nan[S];
