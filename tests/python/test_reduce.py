@@ -89,6 +89,8 @@ def problems(draw, names=tuple(NUMPY), dtypes=DTYPES, bounded=True):
             x = np.clip(x, -1e6, 1e6).astype(dtype)
         elif name == "prod":
             x = (x % 7).astype(dtype)
+        if name == "prod" and x.dtype.kind == "f":  # no float64 overflow (0 * inf depends on order)
+            x = np.clip(x, -2, 2).astype(dtype)
         if name in ("var", "std", "mean") and x.dtype.kind == "i":
             x = (x % 1000).astype(dtype)
     axis = draw(axes_for(x.ndim)) if name not in ("argmax", "argmin") else \

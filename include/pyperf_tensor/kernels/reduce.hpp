@@ -58,6 +58,9 @@ namespace pyperf_tensor::kernels
         // The hot loop's step; where tracks_nan<A>, NaNs are detected apart (step may drop them).
         template <class A>
         static constexpr bool tracks_nan = false;
+        // Sums may add float32 partials before widening (products may not: they would
+        // overflow where NumPy's sequential product does not, and 0 * inf is NaN).
+        static constexpr bool additive = true;
         template <class V>
         static V step(const V& a, const V& b) noexcept
         {
@@ -75,6 +78,7 @@ namespace pyperf_tensor::kernels
     };
     struct prod_op : sum_op
     {
+        static constexpr bool additive = false;
         template <class A>
         static constexpr A identity() noexcept
         {
@@ -97,7 +101,7 @@ namespace pyperf_tensor::kernels
     {
         template <class T>
         using acc = T;
-        static constexpr bool centered = false, arg = false;
+        static constexpr bool centered = false, arg = false, additive = false;
         template <class A>
         static constexpr A identity() noexcept
         {
@@ -137,7 +141,7 @@ namespace pyperf_tensor::kernels
     {
         template <class T>
         using acc = T;
-        static constexpr bool centered = false, arg = true, is_max = Max;
+        static constexpr bool centered = false, arg = true, additive = false, is_max = Max;
         // Whether x (at a later index) replaces best.
         template <class V>
         static auto takes(const V& x, const V& best) noexcept
@@ -349,7 +353,7 @@ namespace pyperf_tensor::kernels
             const A head = run_scalar<Arch, Op, A>(p, h, 1, c);
             p += h;
             n -= h;
-            if constexpr (std::is_same<T, float>::value && std::is_same<A, double>::value)
+            if constexpr (std::is_same<T, float>::value && std::is_same<A, double>::value && Op::additive)
             {
                 using TB = xsimd::batch<float, Arch>;
                 using AB = xsimd::batch<double, Arch>;
@@ -420,7 +424,8 @@ namespace pyperf_tensor::kernels
                 else
                     return x;
             };
-            if constexpr (std::is_same<T, float>::value && std::is_same<A, double>::value && !Op::centered)
+            if constexpr (std::is_same<T, float>::value && std::is_same<A, double>::value && Op::additive
+                          && !Op::centered)
             {
                 // Float sums: each block of 32 rows is combined in float32 (like NumPy, which
                 // adds rows in float32 throughout), then added to the float64 partials.
