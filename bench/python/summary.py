@@ -1,5 +1,5 @@
 """Condensed Markdown tables from a benchmark JSON (what the README shows):
-`python bench/python/summary.py out/bench/elementwise.json`."""
+`python bench/python/summary.py out/bench/elementwise.json` (or reduce.json)."""
 
 import json
 import sys
@@ -8,13 +8,15 @@ import sys
 def main(path, layout_ops=("add", "neg", "exp", "fma")):
     data = json.load(open(path))
     rows = data["rows"]
-    print("| op | threads | pyperf_tensor µs | NumPy µs | PyTorch µs | vs NumPy | vs PyTorch |")
-    print("|---|---|---|---|---|---|---|")
+    print("| op | case | threads | pyperf_tensor µs | NumPy µs | PyTorch µs | vs NumPy | vs PyTorch |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        if r["shape"] == "1000x1000" and r["case"] == "into out":
+        if r["shape"] == "1000x1000" and "vs_contiguous" not in r:
             us, sp = r["us"], r["speedup"]
-            print(f"| {r['op']} | {r['threads']} | {us['pyperf_tensor']:.0f} | {us['numpy']:.0f} | "
+            print(f"| {r['op']} | {r['case']} | {r['threads']} | {us['pyperf_tensor']:.0f} | {us['numpy']:.0f} | "
                   f"{us.get('torch', float('nan')):.0f} | {sp['numpy']:.2f}x | {sp.get('torch', float('nan')):.2f}x |")
+    if not any("vs_contiguous" in r for r in rows):
+        return
     print()
     print("| op | layout | threads | pyperf_tensor µs | time vs contiguous | vs NumPy (same layout) |")
     print("|---|---|---|---|---|---|")

@@ -2,6 +2,7 @@
 // CMakeLists.txt: pyperf_tensor_add_kernels). It uses the library's kernel-authoring
 // blocks: arch tags, simd::iota for lane coordinates, simd::fma (fused on AVX2 and
 // AVX-512, where xsimd 8.1's is not on AVX-512), lane masks with an early exit.
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 #include <utility>
@@ -20,20 +21,7 @@ namespace mandelbrot::PYPERF_TENSOR_KERNEL_ISA
 
         // Vectors in flight (one per row of a band): one iteration is a dependency chain of
         // 3 FP operations (~8 cycles); K independent vectors keep the FP pipes busy.
-        constexpr int K = band_rows;
-
-        // f(std::integral_constant<int, k>) for k = 0 .. K-1, unrolled: the K slots' batches
-        // are then indexed by constants and stay in registers.
-        template <class F, int... k>
-        PYPERF_TENSOR_INLINE void unrolled(F&& f, std::integer_sequence<int, k...>)
-        {
-            (f(std::integral_constant<int, k>{}), ...);
-        }
-        template <class F>
-        PYPERF_TENSOR_INLINE void for_each_slot(F&& f)
-        {
-            unrolled(f, std::make_integer_sequence<int, K>{});
-        }
+        constexpr std::size_t K = band_rows;
 
         // n + 1 in the lanes set in `mask` (a float mask, integer counts of the same width):
         // a masked add where masks are mask registers (AVX-512), else n minus the mask's
@@ -70,10 +58,11 @@ namespace mandelbrot::PYPERF_TENSOR_KERNEL_ISA
             const B xmin(static_cast<T>(g.xmin)), dx(static_cast<T>(g.dx)), four(T(4));
             const B lanes = pt::simd::iota<B>();
             B ci[K];
-            for_each_slot(
+            pt::simd::unrolled<K>(
                 [&](auto k)
                 {
-                    const std::int64_t y = y0 + k < y1 ? y0 + k : y1 - 1; // past the end: a copy
+                    const std::int64_t y =
+                        std::min<std::int64_t>(y0 + static_cast<std::int64_t>(k), y1 - 1); // past the end: a copy
                     ci[k] = B(static_cast<T>(g.ymin + static_cast<double>(y) * g.dy));
                 });
             for (std::int64_t x0 = 0; x0 < g.width; x0 += W)
@@ -82,7 +71,7 @@ namespace mandelbrot::PYPERF_TENSOR_KERNEL_ISA
                 B zr[K], zi[K];
                 BI n[K];
                 M alive[K];
-                for_each_slot(
+                pt::simd::unrolled<K>(
                     [&](auto k)
                     {
                         zr[k] = cr;
@@ -93,7 +82,7 @@ namespace mandelbrot::PYPERF_TENSOR_KERNEL_ISA
                 for (std::int64_t i = 0; i < g.iters; ++i)
                 {
                     M any(false);
-                    for_each_slot(
+                    pt::simd::unrolled<K>(
                         [&](auto k)
                         {
                             const B zr2 = zr[k] * zr[k], zi2 = zi[k] * zi[k];
@@ -107,14 +96,15 @@ namespace mandelbrot::PYPERF_TENSOR_KERNEL_ISA
                         break;
                 }
                 const std::int64_t m = g.width - x0 < W ? g.width - x0 : W;
-                for_each_slot(
+                pt::simd::unrolled<K>(
                     [&](auto k)
                     {
-                        if (y0 + k >= y1)
+                        const std::int64_t y = y0 + static_cast<std::int64_t>(k);
+                        if (y >= y1)
                             return;
                         alignas(Arch::alignment()) I counts[W];
                         n[k].store_aligned(counts);
-                        std::int32_t* row = out + (y0 + k) * g.width + x0;
+                        std::int32_t* row = out + y * g.width + x0;
                         for (std::int64_t j = 0; j < m; ++j)
                             row[j] = static_cast<std::int32_t>(counts[j]);
                     });
