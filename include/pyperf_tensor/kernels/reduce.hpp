@@ -53,7 +53,11 @@ namespace pyperf_tensor::kernels
         template <class V>
         static V combine(const V& a, const V& b) noexcept
         {
-            return a + b;
+            if constexpr (std::is_integral<V>::value) // integers wrap, as NumPy (no signed-overflow UB)
+                return static_cast<V>(static_cast<std::make_unsigned_t<V>>(a)
+                                      + static_cast<std::make_unsigned_t<V>>(b));
+            else
+                return a + b;
         }
         // The hot loop's step; where tracks_nan<A>, NaNs are detected apart (step may drop them).
         template <class A>
@@ -87,12 +91,16 @@ namespace pyperf_tensor::kernels
         template <class V>
         static V combine(const V& a, const V& b) noexcept
         {
-            return a * b;
+            if constexpr (std::is_integral<V>::value)
+                return static_cast<V>(static_cast<std::make_unsigned_t<V>>(a)
+                                      * static_cast<std::make_unsigned_t<V>>(b));
+            else
+                return a * b;
         }
         template <class V>
         static V step(const V& a, const V& b) noexcept
         {
-            return a * b;
+            return combine(a, b);
         }
     };
     // max and min keep a NaN once they meet one (NumPy's semantics).
