@@ -71,6 +71,7 @@ namespace pyperf_tensor::bindings
                                   });
         }
 
+        // Registers Red with NumPy's signature minus dtype= (pybind11 writes it atop the doc).
         template <reduction Red>
         void def_reduction(py::module_& m, const char* doc)
         {
@@ -87,23 +88,16 @@ namespace pyperf_tensor::bindings
 
     void register_reduce(py::module_& m)
     {
-        def_reduction<reduction::sum>(m, "sum(x, axis=None, *, keepdims=False, out=None): sum (pairwise; float32 "
-                                         "accumulates in float64; integers in int64).");
-        def_reduction<reduction::mean>(m, "mean(x, axis=None, *, keepdims=False, out=None): arithmetic mean "
-                                          "(integers give float64).");
-        def_reduction<reduction::prod>(m, "prod(x, axis=None, *, keepdims=False, out=None): product (integers "
-                                          "in int64, wrapping on overflow as NumPy).");
-        def_reduction<reduction::max>(m, "max(x, axis=None, *, keepdims=False, out=None): maximum; NaN if any "
-                                         "NaN; ValueError for an empty axis.");
-        def_reduction<reduction::min>(m, "min(x, axis=None, *, keepdims=False, out=None): minimum; NaN if any "
-                                         "NaN; ValueError for an empty axis.");
-        def_reduction<reduction::argmax>(m, "argmax(x, axis=None, *, keepdims=False, out=None): index (int64, "
-                                            "C order for axis=None) of the first maximum, or of the first NaN.");
-        def_reduction<reduction::argmin>(m, "argmin(x, axis=None, *, keepdims=False, out=None): index (int64, "
-                                            "C order for axis=None) of the first minimum, or of the first NaN.");
-        def_reduction<reduction::var>(m, "var(x, axis=None, *, keepdims=False, out=None, ddof=0): variance, "
-                                         "two-pass (mean, then squared deviations), divided by n - ddof.");
-        def_reduction<reduction::stddev>(m, "std(x, axis=None, *, keepdims=False, out=None, ddof=0): standard "
-                                            "deviation, sqrt(var).");
+        def_reduction<reduction::sum>(m, "sum (float32 accumulates in float64; integers in int64).");
+        def_reduction<reduction::mean>(m, "arithmetic mean (integers give float64).");
+        def_reduction<reduction::prod>(m, "product (integers in int64, wrapping on overflow as NumPy).");
+        def_reduction<reduction::max>(m, "maximum; NaN if any NaN; ValueError for an empty axis.");
+        def_reduction<reduction::min>(m, "minimum; NaN if any NaN; ValueError for an empty axis.");
+        def_reduction<reduction::argmax>(m, "index (int64, C order for axis=None) of the first maximum, or of the "
+                                            "first NaN.");
+        def_reduction<reduction::argmin>(m, "index (int64, C order for axis=None) of the first minimum, or of the "
+                                            "first NaN.");
+        def_reduction<reduction::var>(m, "variance, two-pass (mean, then squared deviations), divided by n - ddof.");
+        def_reduction<reduction::stddev>(m, "standard deviation, sqrt(var).");
     }
 } // namespace pyperf_tensor::bindings

@@ -25,18 +25,6 @@ namespace pyperf_tensor::kernels
     template <class T>
     using wide_t = std::conditional_t<std::is_floating_point<T>::value, double, std::int64_t>;
 
-    namespace detail
-    {
-        template <class V>
-        inline auto is_nan(const V& v) noexcept
-        {
-            if constexpr (std::is_arithmetic<V>::value)
-                return v != v;
-            else
-                return xsimd::isnan(v);
-        }
-    } // namespace detail
-
     // Reduction ops: acc<T> is the partial result's type, identity<A>() the neutral
     // element, combine(a, b) merges partials (scalars or batches). `centered` ops reduce
     // (x - c)^2 for a per-output centre c (the second pass of var/std).

@@ -336,44 +336,34 @@ namespace pyperf_tensor
             }
         };
         const auto n = static_cast<double>(p.n_red);
-        auto at = [](const auto& v, index_t i) { return v[static_cast<std::size_t>(i)]; };
+        // One pass of Op, each output's partial (or index) mapped by f.
+        auto pass_and_write = [&](auto op, kernels::reduce_kernel<T> kernel, auto f, const double* centers = nullptr)
+        {
+            const auto r = detail::reduce_pass<decltype(op)>(p, kernel, in.data(), centers);
+            write(
+                [&](index_t i)
+                {
+                    return f(decltype(op)::arg ? r.index[static_cast<std::size_t>(i)]
+                                               : r.value[static_cast<std::size_t>(i)]);
+                });
+        };
+        auto as_is = [](auto v) { return v; };
         switch (what)
         {
         case reduction::sum:
-        {
-            const auto r = detail::reduce_pass<kernels::sum_op>(p, k.sum, in.data(), nullptr);
-            write([&](index_t i) { return at(r.value, i); });
-            break;
-        }
+            return pass_and_write(kernels::sum_op{}, k.sum, as_is);
         case reduction::prod:
-        {
-            const auto r = detail::reduce_pass<kernels::prod_op>(p, k.prod, in.data(), nullptr);
-            write([&](index_t i) { return at(r.value, i); });
-            break;
-        }
+            return pass_and_write(kernels::prod_op{}, k.prod, as_is);
         case reduction::mean:
-        {
-            const auto r = detail::reduce_pass<kernels::mean_op>(p, k.mean, in.data(), nullptr);
-            write([&](index_t i) { return at(r.value, i) / n; });
-            break;
-        }
+            return pass_and_write(kernels::mean_op{}, k.mean, [&](double v) { return v / n; });
         case reduction::max:
+            return pass_and_write(kernels::max_op{}, k.max, as_is);
         case reduction::min:
-        {
-            const auto r = what == reduction::max ? detail::reduce_pass<kernels::max_op>(p, k.max, in.data(), nullptr)
-                                                  : detail::reduce_pass<kernels::min_op>(p, k.min, in.data(), nullptr);
-            write([&](index_t i) { return at(r.value, i); });
-            break;
-        }
+            return pass_and_write(kernels::min_op{}, k.min, as_is);
         case reduction::argmax:
+            return pass_and_write(kernels::argmax_op{}, k.argmax, as_is);
         case reduction::argmin:
-        {
-            const auto r = what == reduction::argmax
-                               ? detail::reduce_pass<kernels::argmax_op>(p, k.argmax, in.data(), nullptr)
-                               : detail::reduce_pass<kernels::argmin_op>(p, k.argmin, in.data(), nullptr);
-            write([&](index_t i) { return at(r.index, i); });
-            break;
-        }
+            return pass_and_write(kernels::argmin_op{}, k.argmin, as_is);
         case reduction::var:
         case reduction::stddev:
         {
@@ -381,15 +371,10 @@ namespace pyperf_tensor
             auto centers = detail::reduce_pass<kernels::mean_op>(p, k.mean, in.data(), nullptr).value;
             for (auto& c : centers)
                 c /= n;
-            const auto r = detail::reduce_pass<kernels::sqdev_op>(p, k.sqdev, in.data(), centers.data());
             const double dof = std::max(n - ddof, 0.0);
-            write(
-                [&](index_t i)
-                {
-                    const double v = at(r.value, i) / dof;
-                    return what == reduction::stddev ? std::sqrt(v) : v;
-                });
-            break;
+            return pass_and_write(
+                kernels::sqdev_op{}, k.sqdev,
+                [&](double v) { return what == reduction::stddev ? std::sqrt(v / dof) : v / dof; }, centers.data());
         }
         }
     }
@@ -421,45 +406,31 @@ namespace pyperf_tensor
         }
     } // namespace detail
 
-#define PYPERF_TENSOR_PUBLIC_REDUCTION(name)                                                                           \
+// name(x, axes, keepdims) -> tensor and name_into(out, x, axes); Extra: the reduction's own
+// parameters (var and stddev take ddof, dividing by n - ddof).
+#define PYPERF_TENSOR_PUBLIC_REDUCTION(name, extra_params, ddof_value)                                                 \
     template <class X>                                                                                                 \
-    auto name(const X& x, const axes& a = all_axes, bool keepdims = false)                                             \
+    auto name(const X& x, const axes& a = all_axes extra_params, bool keepdims = false)                                \
     {                                                                                                                  \
-        return detail::reduce_new<reduction::name>(x, a, keepdims, 0);                                                 \
+        return detail::reduce_new<reduction::name>(x, a, keepdims, ddof_value);                                        \
     }                                                                                                                  \
     template <class Out, class X>                                                                                      \
-    void name##_into(Out&& out, const X& x, const axes& a = all_axes)                                                  \
+    void name##_into(Out&& out, const X& x, const axes& a = all_axes extra_params)                                     \
     {                                                                                                                  \
-        detail::reduce_into<reduction::name>(out, x, a, 0);                                                            \
+        detail::reduce_into<reduction::name>(out, x, a, ddof_value);                                                   \
     }
-    PYPERF_TENSOR_PUBLIC_REDUCTION(sum)
-    PYPERF_TENSOR_PUBLIC_REDUCTION(mean)
-    PYPERF_TENSOR_PUBLIC_REDUCTION(prod)
-    PYPERF_TENSOR_PUBLIC_REDUCTION(max)
-    PYPERF_TENSOR_PUBLIC_REDUCTION(min)
-    PYPERF_TENSOR_PUBLIC_REDUCTION(argmax)
-    PYPERF_TENSOR_PUBLIC_REDUCTION(argmin)
+#define PYPERF_TENSOR_NO_PARAMS
+#define PYPERF_TENSOR_DDOF , double ddof = 0
+    PYPERF_TENSOR_PUBLIC_REDUCTION(sum, PYPERF_TENSOR_NO_PARAMS, 0)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(mean, PYPERF_TENSOR_NO_PARAMS, 0)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(prod, PYPERF_TENSOR_NO_PARAMS, 0)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(max, PYPERF_TENSOR_NO_PARAMS, 0)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(min, PYPERF_TENSOR_NO_PARAMS, 0)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(argmax, PYPERF_TENSOR_NO_PARAMS, 0)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(argmin, PYPERF_TENSOR_NO_PARAMS, 0)
+    PYPERF_TENSOR_PUBLIC_REDUCTION(var, PYPERF_TENSOR_DDOF, ddof) // stddev: NumPy's std
+    PYPERF_TENSOR_PUBLIC_REDUCTION(stddev, PYPERF_TENSOR_DDOF, ddof)
+#undef PYPERF_TENSOR_DDOF
+#undef PYPERF_TENSOR_NO_PARAMS
 #undef PYPERF_TENSOR_PUBLIC_REDUCTION
-
-    // var and stddev (NumPy's std) take ddof: they divide by n - ddof.
-    template <class X>
-    auto var(const X& x, const axes& a = all_axes, double ddof = 0, bool keepdims = false)
-    {
-        return detail::reduce_new<reduction::var>(x, a, keepdims, ddof);
-    }
-    template <class Out, class X>
-    void var_into(Out&& out, const X& x, const axes& a = all_axes, double ddof = 0)
-    {
-        detail::reduce_into<reduction::var>(out, x, a, ddof);
-    }
-    template <class X>
-    auto stddev(const X& x, const axes& a = all_axes, double ddof = 0, bool keepdims = false)
-    {
-        return detail::reduce_new<reduction::stddev>(x, a, keepdims, ddof);
-    }
-    template <class Out, class X>
-    void stddev_into(Out&& out, const X& x, const axes& a = all_axes, double ddof = 0)
-    {
-        detail::reduce_into<reduction::stddev>(out, x, a, ddof);
-    }
 } // namespace pyperf_tensor
