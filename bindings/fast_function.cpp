@@ -15,6 +15,7 @@ namespace pyperf_tensor::bindings
         {
             fast_signature sig;
             fast_impl impl;
+            std::vector<std::string> names; // params without their "=default" text
             std::string doc; // "name(a, b, out=None)\n--\n\n..." for inspect.signature
             PyMethodDef def;
         };
@@ -37,7 +38,7 @@ namespace pyperf_tensor::bindings
             {
                 PyObject* key = PyTuple_GET_ITEM(kwnames, k);
                 std::size_t i = 0;
-                while (i < n && PyUnicode_CompareWithASCIIString(key, f.sig.params[i]) != 0)
+                while (i < n && PyUnicode_CompareWithASCIIString(key, f.names[i].c_str()) != 0)
                     ++i;
                 if (i == n)
                 {
@@ -47,7 +48,7 @@ namespace pyperf_tensor::bindings
                 if (slots[i])
                 {
                     PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", f.sig.name,
-                                 f.sig.params[i]);
+                                 f.names[i].c_str());
                     return nullptr;
                 }
                 slots[i] = args[nargs + k];
@@ -58,7 +59,7 @@ namespace pyperf_tensor::bindings
                     if (i < f.sig.required)
                     {
                         PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", f.sig.name,
-                                     f.sig.params[i]);
+                                     f.names[i].c_str());
                         return nullptr;
                     }
                     slots[i] = Py_None;
@@ -79,10 +80,15 @@ namespace pyperf_tensor::bindings
     {
         if (sig.params.size() > max_params)
             throw std::logic_error("def_fast: too many parameters");
-        auto* f = new fast_function{std::move(sig), std::move(impl), {}, {}}; // lives as long as the process
+        auto* f = new fast_function{std::move(sig), std::move(impl), {}, {}, {}}; // lives as long as the process
         f->doc = std::string(f->sig.name) + "(";
         for (std::size_t i = 0; i < f->sig.params.size(); ++i)
-            f->doc += std::string(i ? ", " : "") + f->sig.params[i] + (i < f->sig.required ? "" : "=None");
+        {
+            const std::string p = f->sig.params[i];
+            const bool has_default = p.find('=') != std::string::npos;
+            f->names.push_back(p.substr(0, p.find('=')));
+            f->doc += std::string(i ? ", " : "") + p + (i < f->sig.required || has_default ? "" : "=None");
+        }
         f->doc += ")\n--\n\n" + std::string(f->sig.doc);
         f->def = PyMethodDef{f->sig.name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&call)),
                              METH_FASTCALL | METH_KEYWORDS, f->doc.c_str()};

@@ -17,7 +17,8 @@ namespace pyperf_tensor::bindings
     struct fast_signature
     {
         const char* name;
-        std::vector<const char*> params; // in positional order
+        std::vector<const char*> params; // in positional order; "name=text" shows a default in the
+                                         // signature (the impl still receives None when omitted)
         std::size_t required;            // the first `required` params have no default (None)
         const char* doc;                 // text after the signature line
     };

@@ -51,4 +51,5 @@ PYBIND11_MODULE(_core, m)
 
     pt::bindings::register_elementwise(m);
     pt::bindings::register_reduce(m);
+    pt::bindings::register_activation(m);
 }

@@ -4,31 +4,52 @@
 // is ever instantiated or inlined outside its own translation unit.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <tuple>
 
+#include <pyperf_tensor/kernels/activation.hpp>
 #include <pyperf_tensor/kernels/elementwise.hpp>
 #include <pyperf_tensor/kernels/reduce.hpp>
 
 namespace pyperf_tensor::bindings
 {
+    // One kernel per op of an op list (nullptr where the op does not support T).
+    template <class T, class Ops>
+    using kernels_for = std::array<kernels::elementwise_kernel<T, std::tuple_element_t<0, Ops>::arity>,
+                                   std::tuple_size<Ops>::value>;
+
+    // Activations with a second operand (the slope).
+    using activation_binary_ops = std::tuple<kernels::leaky_relu_op>;
+
     template <class T>
     struct typed_kernels
     {
-        // nullptr where the op does not support T (e.g. div on integers).
-        kernels::elementwise_kernel<T, 1> unary[std::tuple_size<kernels::unary_ops>::value];
-        kernels::elementwise_kernel<T, 2> binary[std::tuple_size<kernels::binary_ops>::value];
-        kernels::elementwise_kernel<T, 3> ternary[std::tuple_size<kernels::ternary_ops>::value];
+        kernels_for<T, kernels::unary_ops> unary;
+        kernels_for<T, kernels::binary_ops> binary;
+        kernels_for<T, kernels::ternary_ops> ternary;
+        kernels_for<T, kernels::activation_ops> activation;
+        kernels_for<T, activation_binary_ops> activation_binary;
         kernels::reduce_kernels<T> reduce;
+        kernels::softmax_kernel<T> softmax;
 
-        template <std::size_t Arity>
-        kernels::elementwise_kernel<T, Arity> get(std::size_t op) const noexcept
+        // The kernel of op number `op` in the list Ops.
+        template <class Ops>
+        auto get(std::size_t op) const noexcept
         {
-            if constexpr (Arity == 1)
+            if constexpr (std::is_same<Ops, kernels::unary_ops>::value)
                 return unary[op];
-            else if constexpr (Arity == 2)
+            else if constexpr (std::is_same<Ops, kernels::binary_ops>::value)
                 return binary[op];
-            else
+            else if constexpr (std::is_same<Ops, kernels::ternary_ops>::value)
                 return ternary[op];
+            else if constexpr (std::is_same<Ops, kernels::activation_ops>::value)
+                return activation[op];
+            else
+            {
+                static_assert(std::is_same<Ops, activation_binary_ops>::value, "unknown op list");
+                return activation_binary[op];
+            }
         }
     };
 

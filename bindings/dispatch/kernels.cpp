@@ -27,11 +27,18 @@ namespace pyperf_tensor::bindings
             else
                 return nullptr;
         }
+        template <class T>
+        constexpr kernels::softmax_kernel<T> softmax_or_null()
+        {
+            if constexpr (std::is_floating_point<T>::value)
+                return &kernels::softmax<arch, T>;
+            else
+                return nullptr;
+        }
         template <class T, class Ops, std::size_t... I>
         constexpr auto kernels_of(std::index_sequence<I...>)
         {
-            return std::array<kernels::elementwise_kernel<T, std::tuple_element_t<0, Ops>::arity>, sizeof...(I)>{
-                kernel_or_null<std::tuple_element_t<I, Ops>, T>()...};
+            return kernels_for<T, Ops>{kernel_or_null<std::tuple_element_t<I, Ops>, T>()...};
         }
         template <class T, class Ops>
         constexpr auto kernels_of()
@@ -41,18 +48,13 @@ namespace pyperf_tensor::bindings
         template <class T>
         constexpr typed_kernels<T> make_typed()
         {
-            typed_kernels<T> t{};
-            const auto u = kernels_of<T, kernels::unary_ops>();
-            const auto b = kernels_of<T, kernels::binary_ops>();
-            const auto c = kernels_of<T, kernels::ternary_ops>();
-            for (std::size_t i = 0; i < u.size(); ++i)
-                t.unary[i] = u[i];
-            for (std::size_t i = 0; i < b.size(); ++i)
-                t.binary[i] = b[i];
-            for (std::size_t i = 0; i < c.size(); ++i)
-                t.ternary[i] = c[i];
-            t.reduce = kernels::make_reduce_kernels<arch, T>();
-            return t;
+            return {kernels_of<T, kernels::unary_ops>(),
+                    kernels_of<T, kernels::binary_ops>(),
+                    kernels_of<T, kernels::ternary_ops>(),
+                    kernels_of<T, kernels::activation_ops>(),
+                    kernels_of<T, activation_binary_ops>(),
+                    kernels::make_reduce_kernels<arch, T>(),
+                    softmax_or_null<T>()};
         }
     } // namespace
 

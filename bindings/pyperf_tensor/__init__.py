@@ -16,8 +16,11 @@ from ._core import (
     div,
     exp,
     fma,
+    gelu,
     get_num_threads,
+    leaky_relu,
     log,
+    log_softmax,
     max,
     maximum,
     mean,
@@ -28,13 +31,18 @@ from ._core import (
     pow,
     prod,
     reciprocal,
+    relu,
     set_num_threads,
+    sigmoid,
+    silu,
     simd_info,
+    softmax,
     sqrt,
     square,
     std,
     sub,
     sum,
+    tanh,
     var,
 )
 
@@ -46,6 +54,8 @@ __all__ = [
     "neg", "abs", "sqrt", "exp", "log", "square", "reciprocal",
     # elementwise, ternary
     "fma", "clip",
+    # activations
+    "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "softmax", "log_softmax",
     # reductions
     "sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std",
     # runtime

@@ -6,6 +6,7 @@
 #include "core/shape.hpp"
 #include "core/tensor.hpp"
 #include "core/view.hpp"
+#include "ops/activation.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/reduce.hpp"
 #include "parallel/parallel_for.hpp"

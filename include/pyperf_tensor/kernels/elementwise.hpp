@@ -111,6 +111,7 @@ namespace pyperf_tensor::kernels
         __VA_ARGS__                                                                                                    \
     }
 
+#define PYPERF_TENSOR_APPROXIMATE static constexpr bool approximate = true;
 #define PYPERF_TENSOR_UNARY_BODY(expr)                                                                                 \
     template <class V>                                                                                                 \
     V operator()(const V& x) const noexcept                                                                            \
@@ -138,8 +139,8 @@ namespace pyperf_tensor::kernels
     PYPERF_TENSOR_ELEMENTWISE_OP(abs, 1, any_type,
                                  PYPERF_TENSOR_UNARY_BODY(detail::nan_max(x, detail::wrap_sub(V(0), x))));
     PYPERF_TENSOR_ELEMENTWISE_OP(sqrt, 1, is_float, PYPERF_TENSOR_UNARY_BODY(xsimd::sqrt(x)));
-    PYPERF_TENSOR_ELEMENTWISE_OP(exp, 1, is_float, PYPERF_TENSOR_UNARY_BODY(simd::exp(x)));
-    PYPERF_TENSOR_ELEMENTWISE_OP(log, 1, is_float, PYPERF_TENSOR_UNARY_BODY(simd::log(x)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(exp, 1, is_float, PYPERF_TENSOR_UNARY_BODY(simd::exp(x)) PYPERF_TENSOR_APPROXIMATE);
+    PYPERF_TENSOR_ELEMENTWISE_OP(log, 1, is_float, PYPERF_TENSOR_UNARY_BODY(simd::log(x)) PYPERF_TENSOR_APPROXIMATE);
     PYPERF_TENSOR_ELEMENTWISE_OP(square, 1, any_type, PYPERF_TENSOR_UNARY_BODY(detail::wrap_mul(x, x)));
     PYPERF_TENSOR_ELEMENTWISE_OP(reciprocal, 1, is_float, PYPERF_TENSOR_UNARY_BODY(V(1) / x));
 
@@ -159,6 +160,7 @@ namespace pyperf_tensor::kernels
             return detail::nan_min(detail::nan_max(x, lo), hi);
         });
 
+#undef PYPERF_TENSOR_APPROXIMATE
 #undef PYPERF_TENSOR_UNARY_BODY
 #undef PYPERF_TENSOR_BINARY_BODY
 #undef PYPERF_TENSOR_ELEMENTWISE_OP
@@ -166,8 +168,17 @@ namespace pyperf_tensor::kernels
     // Ops whose batch code is an approximation (within a few ULP) rather than the exact
     // IEEE result: their scalar heads and tails are computed through a batch too, so an
     // element's result never depends on where a row or a thread's piece starts.
+    // An op declares itself approximate with `static constexpr bool approximate = true;`.
+    template <class Op, class = void>
+    struct is_approximate : std::false_type
+    {
+    };
     template <class Op>
-    constexpr bool approximate_v = std::is_same<Op, exp_op>::value || std::is_same<Op, log_op>::value;
+    struct is_approximate<Op, std::enable_if_t<Op::approximate>> : std::true_type
+    {
+    };
+    template <class Op>
+    constexpr bool approximate_v = is_approximate<Op>::value;
 
     // The ops of each arity, in the order of their enums; kernel tables are built from these.
     using unary_ops = std::tuple<neg_op, abs_op, sqrt_op, exp_op, log_op, square_op, reciprocal_op>;

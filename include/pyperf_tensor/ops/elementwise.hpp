@@ -271,6 +271,5 @@ namespace pyperf_tensor
     PYPERF_TENSOR_PUBLIC_OP(reciprocal)
     PYPERF_TENSOR_PUBLIC_OP(fma)
     PYPERF_TENSOR_PUBLIC_OP(clip)
-
-#undef PYPERF_TENSOR_PUBLIC_OP
+    // (PYPERF_TENSOR_PUBLIC_OP stays defined: ops/activation.hpp declares its pointwise ops with it.)
 } // namespace pyperf_tensor

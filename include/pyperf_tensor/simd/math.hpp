@@ -92,6 +92,45 @@ namespace pyperf_tensor::simd
         }
     } // namespace detail
 
+    namespace detail
+    {
+        // Whether a batch type is one AVX-512 register (vscalefps/pd: p * 2^n in one
+        // rounding, exact through the subnormal and overflow ranges).
+        template <class V>
+        constexpr bool is_zmm() noexcept
+        {
+#if defined(__AVX512F__)
+            return sizeof(V) == 64;
+#else
+            return false;
+#endif
+        }
+
+#if defined(__AVX512F__)
+        // float32 exp for every input with AVX-512: the same reduction and polynomial as
+        // exp_f32, but 2^n applied by vscalefps, which rounds once into the subnormal
+        // range and overflows to inf exactly where exp does. Inputs are clamped to
+        // [-110, 100] (NaN kept: vmaxps/vminps return their second operand on NaN), so
+        // no lane needs a fix-up.
+        inline __m512 exp_f32_zmm(__m512 x) noexcept
+        {
+            x = _mm512_min_ps(_mm512_set1_ps(100.0f), _mm512_max_ps(_mm512_set1_ps(-110.0f), x));
+            const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693359375f), x);
+            r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
+            __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+            p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+            return _mm512_scalef_ps(p, n);
+        }
+#endif
+    } // namespace detail
+
     template <class V>
     inline V exp(const V& x) noexcept
     {
@@ -101,6 +140,10 @@ namespace pyperf_tensor::simd
         {
             using T = typename V::value_type;
             V r;
+#if defined(__AVX512F__)
+            if constexpr (std::is_same<T, float>::value && detail::is_zmm<V>())
+                return detail::exp_f32_zmm(x);
+#endif
             if constexpr (std::is_same<T, float>::value)
                 r = detail::exp_f32(x);
             else

@@ -1,6 +1,7 @@
 // Widening loads and conversions: B::size elements of a narrower type converted to the
 // lanes of B (float -> double, int32 -> int64), and a float batch split into two double
-// batches, for reductions that accumulate in a wider type.
+// batches (and back), for reductions that accumulate in a wider type and for float32
+// functions evaluated in float64.
 // xsimd 8.1 has no widening conversion; this gap-filler uses the one-instruction
 // conversions of each ISA, and builds other pairs (int -> double) element by element.
 #pragma once
@@ -85,5 +86,33 @@ namespace pyperf_tensor::simd
         v.store_aligned(l);
         lo = xsimd::batch<double, Arch>::load_unaligned(l);
         hi = xsimd::batch<double, Arch>::load_unaligned(l + xsimd::batch<double, Arch>::size);
+    }
+
+    // The inverse of widen: two double batches rounded to one float batch.
+    template <class Arch>
+    PYPERF_TENSOR_INLINE xsimd::batch<float, Arch> narrow(const xsimd::batch<double, Arch>& lo,
+                                                          const xsimd::batch<double, Arch>& hi) noexcept
+    {
+        [[maybe_unused]] constexpr std::size_t bytes = sizeof(xsimd::batch<float, Arch>);
+#if defined(__AVX512F__)
+        if constexpr (bytes == 64)
+            return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo))),
+                                                       _mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
+#endif
+#if defined(__AVX__)
+        if constexpr (bytes == 32)
+            return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
+#endif
+#if defined(__SSE2__)
+        if constexpr (bytes == 16)
+            return _mm_movelh_ps(_mm_cvtpd_ps(lo), _mm_cvtpd_ps(hi));
+#endif
+        alignas(Arch::alignment()) double l[xsimd::batch<double, Arch>::size * 2];
+        lo.store_aligned(l);
+        hi.store_aligned(l + xsimd::batch<double, Arch>::size);
+        alignas(Arch::alignment()) float f[xsimd::batch<float, Arch>::size];
+        for (std::size_t i = 0; i < xsimd::batch<float, Arch>::size; ++i)
+            f[i] = static_cast<float>(l[i]);
+        return xsimd::batch<float, Arch>::load_aligned(f);
     }
 } // namespace pyperf_tensor::simd

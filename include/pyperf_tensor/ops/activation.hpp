@@ -1,0 +1,179 @@
+// Activations. Pointwise ones come in the three forms of the elementwise ops:
+//   sigmoid(x) -> a new tensor, sigmoid_into(out, x), sigmoid_(x) in place
+// for relu, sigmoid, tanh, silu, gelu (exact, or approximation::tanh), leaky_relu
+// (negative_slope = 0.01). softmax and log_softmax normalise along one axis (any axis,
+// any strides) in one fused pass per slice: max, sum of exponentials, scale.
+#pragma once
+
+#include <string>
+
+#include "../kernels/activation.hpp"
+#include "elementwise.hpp"
+
+namespace pyperf_tensor
+{
+    PYPERF_TENSOR_PUBLIC_OP(relu)
+    PYPERF_TENSOR_PUBLIC_OP(sigmoid)
+    PYPERF_TENSOR_PUBLIC_OP(tanh)
+    PYPERF_TENSOR_PUBLIC_OP(silu)
+
+    // GELU: exact x * Phi(x) (erf), or PyTorch's approximate="tanh" formula.
+    enum class gelu_approximation
+    {
+        none,
+        tanh
+    };
+
+    template <class X>
+    auto gelu(const X& x, gelu_approximation a = gelu_approximation::none)
+    {
+        return a == gelu_approximation::none ? apply<kernels::gelu_op>(x) : apply<kernels::gelu_tanh_op>(x);
+    }
+    template <class Out, class X>
+    void gelu_into(Out&& out, const X& x, gelu_approximation a = gelu_approximation::none)
+    {
+        a == gelu_approximation::none ? apply_into<kernels::gelu_op>(out, x) : apply_into<kernels::gelu_tanh_op>(out, x);
+    }
+    template <class X>
+    void gelu_(X&& x, gelu_approximation a = gelu_approximation::none)
+    {
+        gelu_into(x, x, a);
+    }
+
+    // x > 0 ? x : negative_slope * x. negative_slope may also be an array that
+    // broadcasts against x (a per-channel slope, as PReLU).
+    template <class X, class S = double>
+    auto leaky_relu(const X& x, const S& negative_slope = 0.01)
+    {
+        return apply<kernels::leaky_relu_op>(x, negative_slope);
+    }
+    template <class Out, class X, class S = double>
+    void leaky_relu_into(Out&& out, const X& x, const S& negative_slope = 0.01)
+    {
+        apply_into<kernels::leaky_relu_op>(out, x, negative_slope);
+    }
+    template <class X, class S = double>
+    void leaky_relu_(X&& x, const S& negative_slope = 0.01)
+    {
+        apply_into<kernels::leaky_relu_op>(x, x, negative_slope);
+    }
+
+    // The engine behind softmax and log_softmax: out (same shape as x, any strides) =
+    // softmax of x along `axis` (negative counts from the end; a 0-d x is one slice of
+    // one element). Slices are spread over the pool; each slice's result does not
+    // depend on the thread count. Slices whose elements are contiguous run as rows;
+    // when instead neighbouring slices are contiguous (an outer axis), the kernel
+    // vectorises across slices.
+    template <class T>
+    void apply_softmax(kernels::softmax_kernel<T> kernel, view<T> out, view<const T> x, int axis, bool log)
+    {
+        const char* op = log ? "log_softmax" : "softmax";
+        if (out.shape() != x.shape())
+            throw shape_error(std::string(op) + ": output shape " + to_string(out.shape())
+                              + " does not match the input shape " + to_string(x.shape()));
+        const int nd = static_cast<int>(x.rank());
+        const int lim = nd == 0 ? 1 : nd;
+        if (axis < -lim || axis >= lim)
+            throw axis_error(std::string(op) + ": axis " + std::to_string(axis)
+                             + " is out of bounds for array of dimension " + std::to_string(nd));
+        if (out.size() == 0)
+            return;
+        detail::check_output_layout(out);
+        const detail::safe_input<T> safe(x, out);
+        if (nd == 0)
+        {
+            kernel({safe.v.data(), out.data(), 1, 1, 1, 1, 1, 1}, log);
+            return;
+        }
+        const std::size_t a = static_cast<std::size_t>(axis < 0 ? axis + nd : axis);
+        dims kept, kept_in, kept_out;
+        for (std::size_t d = 0; d < x.rank(); ++d)
+            if (d != a)
+            {
+                kept.push_back(x.shape()[d]);
+                kept_in.push_back(safe.v.strides()[d]);
+                kept_out.push_back(out.strides()[d]);
+            }
+        const index_t n = x.shape()[a], in_axis = safe.v.strides()[a], out_axis = out.strides()[a];
+        const auto plan = detail::make_plan<2>(kept, {kept_out, kept_in});
+        const std::size_t r = plan.rank;
+        const index_t inner = r ? plan.shape[r - 1] : 1;
+        const index_t out_lane = r ? plan.strides[0][r - 1] : 0, in_lane = r ? plan.strides[1][r - 1] : 0;
+        const index_t outer = plan.size / inner;
+        // Work items: `group` neighbouring slices of one outer position.
+        const bool side_by_side = !(in_axis == 1 && out_axis == 1) && in_lane == 1 && out_lane == 1;
+        const index_t group = side_by_side ? 64 : 1;
+        const index_t chunks = (inner + group - 1) / group;
+        const index_t grain = std::max<index_t>(1, 16384 / std::max<index_t>(1, n * group));
+        const T* const in = safe.v.data();
+        T* const po = out.data();
+        parallel_for(0, outer * chunks, grain,
+                     [&](index_t lo, index_t hi)
+                     {
+                         for (index_t item = lo; item < hi; ++item)
+                         {
+                             const index_t c = item % chunks;
+                             index_t o = item / chunks, off_in = plan.base[1], off_out = plan.base[0];
+                             for (std::size_t d = r - 1; d-- > 0;)
+                             {
+                                 const index_t i = o % plan.shape[d];
+                                 o /= plan.shape[d];
+                                 off_in += i * plan.strides[1][d];
+                                 off_out += i * plan.strides[0][d];
+                             }
+                             const index_t first = c * group;
+                             kernel({in + off_in + first * in_lane, po + off_out + first * out_lane, n, in_axis,
+                                     out_axis, std::min(group, inner - first), in_lane, out_lane},
+                                    log);
+                         }
+                     });
+    }
+
+    namespace detail
+    {
+        template <class Out, class X>
+        void softmax_into(Out&& out, const X& x, int axis, bool log)
+        {
+            using T = value_t<X>;
+            static_assert(std::is_floating_point<T>::value, "pyperf_tensor: softmax needs float or double");
+            const input<T, std::decay_t<X>> in(x);
+            apply_softmax<T>(&kernels::softmax<simd::default_arch, T>, view<T>(out), in.v, axis, log);
+        }
+    } // namespace detail
+
+    template <class Out, class X>
+    void softmax_into(Out&& out, const X& x, int axis = -1)
+    {
+        detail::softmax_into(out, x, axis, false);
+    }
+    template <class X>
+    auto softmax(const X& x, int axis = -1)
+    {
+        auto out = tensor<detail::value_t<X>>::uninitialized(make_view(x).shape());
+        detail::softmax_into(out, x, axis, false);
+        return out;
+    }
+    template <class X>
+    void softmax_(X&& x, int axis = -1)
+    {
+        detail::softmax_into(x, x, axis, false);
+    }
+
+    template <class Out, class X>
+    void log_softmax_into(Out&& out, const X& x, int axis = -1)
+    {
+        detail::softmax_into(out, x, axis, true);
+    }
+    template <class X>
+    auto log_softmax(const X& x, int axis = -1)
+    {
+        auto out = tensor<detail::value_t<X>>::uninitialized(make_view(x).shape());
+        detail::softmax_into(out, x, axis, true);
+        return out;
+    }
+    template <class X>
+    void log_softmax_(X&& x, int axis = -1)
+    {
+        detail::softmax_into(x, x, axis, true);
+    }
+} // namespace pyperf_tensor
