@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 
@@ -84,6 +85,42 @@ namespace pyperf_tensor::kernels
                 return simd::detail::exp_f32_zmm(s);
 #endif
             return simd::detail::exp_f32(s);
+        }
+
+        // 2^n for integral n in [-126, 127] held in a float batch.
+        template <class B>
+        PYPERF_TENSOR_INLINE B exp2_int_f32(const B& n) noexcept
+        {
+#if defined(__AVX512F__)
+            if constexpr (simd::detail::is_zmm<B>())
+                return _mm512_scalef_ps(_mm512_set1_ps(1.0f), n);
+#endif
+            using I = xsimd::batch<std::int32_t, typename B::arch_type>;
+            return xsimd::bitwise_cast<B>((xsimd::batch_cast<std::int32_t>(n) + I(127)) << 23);
+        }
+
+        // float32 tanh(x) = sign(x) * (-em / (2 + em)), em = expm1(-2|x|) computed as
+        // 2^n * p + (2^n - 1) with p = expm1(r) (Taylor to r^7, |r| <= ln2/2: relative
+        // error 1.5e-8) and one rounding (fma). |x| is clamped at 15 (tanh is 1 in
+        // float32 from 9.01); NaN stays NaN.
+        template <class B>
+        PYPERF_TENSOR_INLINE B tanh_f32(const B& x) noexcept
+        {
+            const B sign = x & B(-0.0f);
+            const B y = xsimd::max(B(-30.0f), B(-2.0f) * xsimd::abs(x)); // NaN: max returns its 2nd operand
+            const B n = xsimd::nearbyint(y * B(1.44269504088896341f));
+            B r = simd::fma(n, B(-0.693359375f), y);
+            r = simd::fma(n, B(2.12194440e-4f), r);
+            B q = B(1.0f / 5040);
+            q = simd::fma(q, r, B(1.0f / 720));
+            q = simd::fma(q, r, B(1.0f / 120));
+            q = simd::fma(q, r, B(1.0f / 24));
+            q = simd::fma(q, r, B(1.0f / 6));
+            q = simd::fma(q, r, B(0.5f));
+            const B p = simd::fma(r * r, q, r);
+            const B s = exp2_int_f32(n);
+            const B em = simd::fma(s, p, s - B(1.0f));
+            return (B(0.0f) - em) / (B(2.0f) + em) | sign;
         }
 
         // float32 GELU x * Phi(x) without erf: Phi(-a) = exp(-a^2/2) * t * R(t) with
@@ -233,14 +270,19 @@ namespace pyperf_tensor::kernels
         }
     };
 
-    // xsimd's tanh: within 1 ULP of NumPy's validation set for float32 and float64.
+    // tanh: float32 as -em / (2 + em) with em = expm1(-2|x|), one formula over the
+    // whole range (no cancellation near 0, no overflow); float64 is xsimd's (within 1
+    // ULP of NumPy's validation set).
     struct tanh_op
     {
         PYPERF_TENSOR_ACTIVATION(tanh, true)
         template <class V>
         V operator()(const V& x) const noexcept
         {
-            return xsimd::tanh(x);
+            if constexpr (std::is_same<typename V::value_type, float>::value)
+                return detail::tanh_f32(x);
+            else
+                return xsimd::tanh(x);
         }
     };
 
@@ -346,24 +388,56 @@ namespace pyperf_tensor::kernels
             return m;
         }
 
-        // Sums of float32 exponentials accumulate in double (a softmax row of 10^4
-        // elements then sums as accurately as a short one); float64 in double.
+        // exp(x - m) for softmax's stored values. x - m rounds when m is small and |x - m|
+        // large (float32 exp(x - m) would then be off by |x - m| / 2 ULP); the rounding
+        // error (TwoSum) corrects the exponential. With m = 0 the difference is exact and
+        // the correction skipped. NaN corrections (x = -inf) are dropped by the max.
+        template <bool Correct, class B>
+        PYPERF_TENSOR_INLINE B exp_of_difference(const B& x, const B& m) noexcept
+        {
+            if constexpr (!Correct)
+                return simd::exp(x - m);
+            else
+            {
+                using T = typename B::value_type;
+                const B d = x - m, bb = d - x;
+                const B err = xsimd::max((x - (d - bb)) - (m + bb), B(T(-1))); // max(NaN, -1) is -1
+                const B e = simd::exp(d);
+                return simd::fma(e, err, e);
+            }
+        }
+
+        // Softmax of slices whose values all lie in [-64, 64] needs no shift at all: exp
+        // neither overflows nor underflows there, and exp(x) of an exact x is accurate.
+        template <class B>
+        PYPERF_TENSOR_INLINE bool needs_no_shift(const B& mx, const B& mn) noexcept
+        {
+            using T = typename B::value_type;
+            return xsimd::all((mx <= B(T(64))) & (mn >= B(T(-64))));
+        }
+
+        // A running sum of exponentials per lane, in double. float32 terms are first
+        // added in float32 in groups of `group` (3 roundings at most per term before
+        // they reach double), then converted: a row of 10^4 elements sums as accurately
+        // as a short one, at a quarter of the conversions.
         template <class Arch, class T>
         struct exp_sum
         {
+            using B = xsimd::batch<T, Arch>;
             using D = xsimd::batch<double, Arch>;
+            static constexpr int group = std::is_same<T, float>::value ? 4 : 1;
             D lo = D(0.0), hi = D(0.0);
-            PYPERF_TENSOR_INLINE void add(const xsimd::batch<T, Arch>& e) noexcept
+            PYPERF_TENSOR_INLINE void flush(const B& part) noexcept
             {
                 if constexpr (std::is_same<T, float>::value)
                 {
                     D a, b;
-                    simd::widen(e, a, b);
+                    simd::widen(part, a, b);
                     lo += a;
                     hi += b;
                 }
                 else
-                    lo += e;
+                    lo += part;
             }
             PYPERF_TENSOR_INLINE void merge(const exp_sum& o) noexcept
             {
@@ -371,87 +445,126 @@ namespace pyperf_tensor::kernels
                 hi += o.hi;
             }
             double total() const noexcept { return xsimd::hadd(lo) + xsimd::hadd(hi); }
+            // Per lane, f(sum) as a batch of T (f: reciprocal or log, in double).
+            template <class F>
+            B per_lane(F f) const noexcept
+            {
+                if constexpr (std::is_same<T, float>::value)
+                    return simd::narrow(f(lo), f(hi));
+                else
+                    return f(lo);
+            }
         };
 
         // One slice contiguous or strided: max, then exp(x - max) summed (stored to out
         // for softmax), then out scaled by 1 / sum (softmax) or out = x - max - log(sum).
         // Rows of a few thousand elements stay in L1/L2 between the passes.
-        template <class Arch, class T, bool Contiguous>
-        PYPERF_TENSOR_FLATTEN void softmax_row(const T* in, index_t si, T* out, index_t so, index_t n,
-                                               bool log) noexcept
+        template <class Arch, class T, bool Contiguous, bool Log>
+        PYPERF_TENSOR_FLATTEN void softmax_row(const T* in, index_t si, T* out, index_t so, index_t n) noexcept
         {
             using B = xsimd::batch<T, Arch>;
+            using S = exp_sum<Arch, T>;
             constexpr index_t W = static_cast<index_t>(B::size);
             constexpr index_t U = 4;
             const T ninf = -std::numeric_limits<T>::infinity();
-            auto load = [&](index_t i, index_t k) -> B
+            // Full batches at element i (k == W) or the k < W elements left.
+            auto load = [&](const T* p, index_t s, index_t i, index_t k, T fill) -> B
             {
-                if constexpr (Contiguous)
-                    return k == W ? B::load_unaligned(in + i) : load_part<B>(in + i, 1, k, ninf);
-                else
-                    return load_part<B>(in + i * si, si, k, ninf);
+                if (Contiguous && k == W)
+                    return B::load_unaligned(p + i);
+                return load_part<B>(p + i * s, s, k, fill);
             };
             auto store = [&](index_t i, index_t k, const B& v)
             {
-                if constexpr (Contiguous)
-                    k == W ? v.store_unaligned(out + i) : store_part(out + i, 1, k, v);
+                if (Contiguous && k == W)
+                    v.store_unaligned(out + i);
                 else
                     store_part(out + i * so, so, k, v);
             };
-            auto load_out = [&](index_t i, index_t k) -> B
-            {
-                if constexpr (Contiguous)
-                    return k == W ? B::load_unaligned(out + i) : load_part<B>(out + i, 1, k, T(0));
-                else
-                    return load_part<B>(out + i * so, so, k, T(0));
-            };
             const index_t body = n / (U * W) * (U * W);
 
-            // Pass 1: the maximum (a NaN anywhere makes the sum NaN below, whatever max sees).
-            B mx[U];
-            simd::unrolled<U>([&](auto u) { mx[u] = B(ninf); });
-            for (index_t i = 0; i < body; i += U * W)
-                simd::unrolled<U>([&](auto u) { mx[u] = xsimd::max(mx[u], load(i + u * W, W)); });
-            for (index_t i = body; i < n; i += W)
-                mx[0] = xsimd::max(mx[0], load(i, std::min(W, n - i)));
-            const B m(lane_max(xsimd::max(xsimd::max(mx[0], mx[1]), xsimd::max(mx[2], mx[3]))));
-
-            // Pass 2: sum of exp(x - max); softmax keeps the exponentials in out.
-            exp_sum<Arch, T> sum[U];
-            auto step = [&](index_t i, index_t k, exp_sum<Arch, T>& s)
+            // Pass 1: the maximum (a NaN anywhere makes the sum NaN below, whatever max
+            // sees), and for softmax the minimum.
+            B mx[U], mn[U];
+            simd::unrolled<U>([&](auto u) { mx[u] = B(ninf), mn[u] = B(-ninf); });
+            auto extremes = [&](auto u, const B& v, const B& w)
             {
-                const B e = simd::exp(load(i, k) - m);
-                s.add(k == W ? e : xsimd::select(simd::iota<B>() < B(T(k)), e, B(T(0))));
-                if (!log)
-                    store(i, k, e);
+                mx[u] = xsimd::max(mx[u], v);
+                if constexpr (!Log)
+                    mn[u] = xsimd::min(mn[u], w);
             };
             for (index_t i = 0; i < body; i += U * W)
-                simd::unrolled<U>([&](auto u) { step(i + u * W, W, sum[u]); });
+                simd::unrolled<U>(
+                    [&](auto u)
+                    {
+                        const B v = load(in, si, i + u * W, W, ninf);
+                        extremes(u, v, v);
+                    });
             for (index_t i = body; i < n; i += W)
-                step(i, std::min(W, n - i), sum[0]);
+            {
+                const index_t k = std::min(W, n - i);
+                extremes(std::integral_constant<std::size_t, 0>{}, load(in, si, i, k, ninf),
+                         load(in, si, i, k, -ninf));
+            }
+            B m(lane_max(xsimd::max(xsimd::max(mx[0], mx[1]), xsimd::max(mx[2], mx[3]))));
+            const bool exact = Log || needs_no_shift(m, xsimd::min(xsimd::min(mn[0], mn[1]), xsimd::min(mn[2], mn[3])));
+            if (!Log && exact)
+                m = B(T(0));
+
+            // Pass 2: sum of exp(x - max); softmax keeps the exponentials in out. The
+            // filler lanes of a partial batch are -inf, whose exponential is 0.
+            S sum[U];
+            auto pass2 = [&](auto correct)
+            {
+                B part[U];
+                auto step = [&](index_t i, index_t k) -> B
+                {
+                    const B e = exp_of_difference<decltype(correct)::value>(load(in, si, i, k, ninf), m);
+                    if constexpr (!Log)
+                        store(i, k, e);
+                    return e;
+                };
+                index_t i = 0;
+                for (; i + S::group * U * W <= n; i += S::group * U * W)
+                {
+                    simd::unrolled<U>([&](auto u) { part[u] = step(i + u * W, W); });
+                    for (int g = 1; g < S::group; ++g)
+                        simd::unrolled<U>([&](auto u) { part[u] += step(i + (g * U + u) * W, W); });
+                    simd::unrolled<U>([&](auto u) { sum[u].flush(part[u]); });
+                }
+                for (; i < n; i += W)
+                {
+                    const index_t k = std::min(W, n - i);
+                    const B e = step(i, k);
+                    sum[0].flush(k == W ? e : xsimd::select(simd::iota<B>() < B(T(k)), e, B(T(0))));
+                }
+            };
+            if (exact)
+                pass2(std::false_type{});
+            else
+                pass2(std::true_type{});
             sum[0].merge(sum[1]);
             sum[2].merge(sum[3]);
             sum[0].merge(sum[2]);
             const double total = sum[0].total();
 
             // Pass 3.
-            if (log)
+            const index_t full = n / W * W;
+            if constexpr (Log)
             {
                 const B ls(static_cast<T>(std::log(total)));
-                for (index_t i = 0; i < n; i += W)
-                {
-                    const index_t k = std::min(W, n - i);
-                    store(i, k, (load(i, k) - m) - ls);
-                }
+                for (index_t j = 0; j < full; j += W)
+                    store(j, W, (load(in, si, j, W, T(0)) - m) - ls);
+                if (full < n)
+                    store(full, n - full, (load(in, si, full, n - full, T(0)) - m) - ls);
             }
             else
             {
                 const B r(static_cast<T>(1.0 / total));
-                for (index_t i = 0; i < n; i += W)
-                {
-                    const index_t k = std::min(W, n - i);
-                    store(i, k, load_out(i, k) * r);
-                }
+                for (index_t j = 0; j < full; j += W)
+                    store(j, W, load(out, so, j, W, T(0)) * r);
+                if (full < n)
+                    store(full, n - full, load(out, so, full, n - full, T(0)) * r);
             }
         }
 
@@ -459,16 +572,16 @@ namespace pyperf_tensor::kernels
         // across the lanes, S registers (S * W lanes) per strip, the same three passes
         // walking down the axis. S shrinks for long axes so a strip of input and output
         // stays in L2 between passes.
-        template <class Arch, class T, index_t S>
+        template <class Arch, class T, index_t S, bool Log>
         PYPERF_TENSOR_FLATTEN void softmax_strip(const T* in, index_t si, T* out, index_t so, index_t n,
-                                                 index_t lanes, bool log) noexcept
+                                                 index_t lanes) noexcept
         {
             using B = xsimd::batch<T, Arch>;
             using D = xsimd::batch<double, Arch>;
             constexpr index_t W = static_cast<index_t>(B::size);
             const T ninf = -std::numeric_limits<T>::infinity();
-            // lanes <= S * W; registers past `lanes` use partial loads.
-            auto width = [&](index_t u) { return std::max<index_t>(0, std::min(W, lanes - u * W)); };
+            // lanes <= S * W; the last register may be partial.
+            auto width = [&](index_t u) { return std::min(W, lanes - u * W); };
             auto load = [&](const T* p, index_t u, T fill) -> B
             {
                 const index_t k = width(u);
@@ -479,72 +592,91 @@ namespace pyperf_tensor::kernels
                 const index_t k = width(u);
                 k == W ? v.store_unaligned(p + u * W) : store_part(p + u * W, 1, k, v);
             };
-            B m[S];
-            simd::unrolled<S>([&](auto u) { m[u] = B(ninf); });
-            for (index_t i = 0; i < n; ++i)
-                simd::unrolled<S>([&](auto u) { m[u] = xsimd::max(m[u], load(in + i * si, u, ninf)); });
-            exp_sum<Arch, T> sum[S];
+            B m[S], mn[S];
+            simd::unrolled<S>([&](auto u) { m[u] = B(ninf), mn[u] = B(-ninf); });
             for (index_t i = 0; i < n; ++i)
                 simd::unrolled<S>(
                     [&](auto u)
                     {
-                        const B e = simd::exp(load(in + i * si, u, ninf) - m[u]);
-                        sum[u].add(e);
-                        if (!log)
-                            store(out + i * so, u, e);
+                        m[u] = xsimd::max(m[u], load(in + i * si, u, ninf));
+                        if constexpr (!Log)
+                            mn[u] = xsimd::min(mn[u], load(in + i * si, u, -ninf));
                     });
+            bool exact = true;
+            if constexpr (!Log)
+            {
+                simd::unrolled<S>([&](auto u) { exact = exact && needs_no_shift(m[u], mn[u]); });
+                if (exact)
+                    simd::unrolled<S>([&](auto u) { m[u] = B(T(0)); });
+            }
+            exp_sum<Arch, T> sum[S];
+            auto pass2 = [&](auto correct)
+            {
+                for (index_t i = 0; i < n; ++i)
+                    simd::unrolled<S>(
+                        [&](auto u)
+                        {
+                            const B e = exp_of_difference<decltype(correct)::value>(load(in + i * si, u, ninf), m[u]);
+                            sum[u].flush(e);
+                            if constexpr (!Log)
+                                store(out + i * so, u, e);
+                        });
+            };
+            if (exact)
+                pass2(std::false_type{});
+            else
+                pass2(std::true_type{});
             B f[S];
             simd::unrolled<S>(
                 [&](auto u)
                 {
-                    if constexpr (std::is_same<T, float>::value)
-                    {
-                        const D a = log ? xsimd::log(sum[u].lo) : D(1.0) / sum[u].lo;
-                        const D b = log ? xsimd::log(sum[u].hi) : D(1.0) / sum[u].hi;
-                        f[u] = simd::narrow(a, b);
-                    }
-                    else
-                        f[u] = log ? xsimd::log(sum[u].lo) : B(1.0) / sum[u].lo;
+                    f[u] = sum[u].per_lane([](const D& v) { return Log ? xsimd::log(v) : D(1.0) / v; });
                 });
             for (index_t i = 0; i < n; ++i)
                 simd::unrolled<S>(
                     [&](auto u)
                     {
-                        if (log)
+                        if constexpr (Log)
                             store(out + i * so, u, (load(in + i * si, u, T(0)) - m[u]) - f[u]);
                         else
                             store(out + i * so, u, load(out + i * so, u, T(0)) * f[u]);
                     });
+        }
+
+        template <class Arch, class T, bool Log>
+        void softmax(const softmax_block<T>& b) noexcept
+        {
+            using B = xsimd::batch<T, Arch>;
+            constexpr index_t W = static_cast<index_t>(B::size);
+            if (b.in_axis == 1 && b.out_axis == 1)
+            {
+                for (index_t j = 0; j < b.lanes; ++j)
+                    softmax_row<Arch, T, true, Log>(b.in + j * b.in_lane, 1, b.out + j * b.out_lane, 1, b.n);
+            }
+            else if (b.in_lane == 1 && b.out_lane == 1)
+            {
+                // Strips of 4 registers while a strip of input fits 256 KiB, else 1.
+                const bool wide = b.n * 4 * W * static_cast<index_t>(sizeof(T)) <= (index_t{1} << 18);
+                index_t j = 0;
+                if (wide)
+                    for (; j + 4 * W <= b.lanes; j += 4 * W)
+                        softmax_strip<Arch, T, 4, Log>(b.in + j, b.in_axis, b.out + j, b.out_axis, b.n, 4 * W);
+                for (; j < b.lanes; j += W)
+                    softmax_strip<Arch, T, 1, Log>(b.in + j, b.in_axis, b.out + j, b.out_axis, b.n,
+                                                   std::min(W, b.lanes - j));
+            }
+            else
+                for (index_t j = 0; j < b.lanes; ++j)
+                    softmax_row<Arch, T, false, Log>(b.in + j * b.in_lane, b.in_axis, b.out + j * b.out_lane,
+                                                     b.out_axis, b.n);
         }
     } // namespace detail
 
     template <class Arch, class T>
     void softmax(const softmax_block<T>& b, bool log) noexcept
     {
-        using B = xsimd::batch<T, Arch>;
-        constexpr index_t W = static_cast<index_t>(B::size);
         if (b.n == 0)
             return;
-        if (b.in_axis == 1 && b.out_axis == 1)
-        {
-            for (index_t j = 0; j < b.lanes; ++j)
-                detail::softmax_row<Arch, T, true>(b.in + j * b.in_lane, 1, b.out + j * b.out_lane, 1, b.n, log);
-        }
-        else if (b.in_lane == 1 && b.out_lane == 1)
-        {
-            // Strips of 4 registers while a strip of input fits 256 KiB, else 1.
-            const bool wide = b.n * 4 * W * static_cast<index_t>(sizeof(T)) <= (index_t{1} << 18);
-            index_t j = 0;
-            if (wide)
-                for (; j + 4 * W <= b.lanes; j += 4 * W)
-                    detail::softmax_strip<Arch, T, 4>(b.in + j, b.in_axis, b.out + j, b.out_axis, b.n, 4 * W, log);
-            for (; j < b.lanes; j += W)
-                detail::softmax_strip<Arch, T, 1>(b.in + j, b.in_axis, b.out + j, b.out_axis, b.n,
-                                                  std::min(W, b.lanes - j), log);
-        }
-        else
-            for (index_t j = 0; j < b.lanes; ++j)
-                detail::softmax_row<Arch, T, false>(b.in + j * b.in_lane, b.in_axis, b.out + j * b.out_lane,
-                                                    b.out_axis, b.n, log);
+        log ? detail::softmax<Arch, T, true>(b) : detail::softmax<Arch, T, false>(b);
     }
 } // namespace pyperf_tensor::kernels
