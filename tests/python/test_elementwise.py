@@ -143,7 +143,7 @@ def _validation_rows(name):
     return rows
 
 
-@pytest.mark.parametrize("name", ["exp", "log"])
+@pytest.mark.parametrize("name", ["exp", "log", "tanh"])
 def test_accuracy_on_numpy_validation_sets(isa, name):
     from ops import ulp_distance
     checked = 0
@@ -166,7 +166,7 @@ def test_accuracy_on_numpy_validation_sets(isa, name):
 @pytest.mark.parametrize("op", [o for o in OPS if np.int32 not in o.dtypes], ids=str)
 def test_integer_input_to_a_float_only_op_is_a_type_error(op):
     args = [np.ones(3, np.int32)] * op.arity
-    with pytest.raises(TypeError, match=f"{op.name}: dtype int32 is not supported"):
+    with pytest.raises(TypeError, match=f"{op.pyname}: dtype int32 is not supported"):
         op.fn(*args)
 
 

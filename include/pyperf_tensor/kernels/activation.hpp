@@ -87,6 +87,23 @@ namespace pyperf_tensor::kernels
             return simd::detail::exp_f32(s);
         }
 
+        // The rounding error of h = a * a: a * a == h + l exactly. One fma where the ISA
+        // has it (it must round once: SSE2's emulated a * a - h would give 0), else
+        // Dekker's product of the halves of a.
+        template <class B>
+        PYPERF_TENSOR_INLINE B square_error(const B& a, const B& h) noexcept
+        {
+            using T = typename B::value_type;
+            if constexpr (simd::has_fma<typename B::arch_type>())
+                return simd::fma(a, a, -h);
+            else
+            {
+                const B c = a * B(T(std::is_same<T, float>::value ? 4097.0 : 134217729.0)); // 2^12 + 1, 2^27 + 1
+                const B hi = c - (c - a), lo = a - hi;
+                return ((hi * hi - h) + B(T(2)) * hi * lo) + lo * lo;
+            }
+        }
+
         // 2^n for integral n in [-126, 127] held in a float batch.
         template <class B>
         PYPERF_TENSOR_INLINE B exp2_int_f32(const B& n) noexcept
@@ -128,12 +145,13 @@ namespace pyperf_tensor::kernels
         // this library (relative error < 2e-7 in float32 for a in [0, 14]). a^2 is
         // carried exactly (fma gives its rounding error l; exp(-l/2) ~ 1 - l/2), so the
         // tail keeps its relative accuracy; the small factors are multiplied before
-        // exp(-a^2/2), so a result in the subnormal range is rounded once. x < -13 (a
-        // result near the subnormal range) and +inf are edge lanes.
+        // exp(-a^2/2), so a result in the subnormal range is rounded once. x < -10 (where
+        // R is fitted least well, and results approach the subnormal range) and +inf are
+        // edge lanes. Within 5 ULP over the whole range (measured on every ISA).
         template <class B>
         PYPERF_TENSOR_INLINE B gelu_f32(const B& x) noexcept
         {
-            const B a = xsimd::abs(x);
+            const B a = xsimd::min(B(16.0f), xsimd::abs(x)); // Phi(-16) is 0 in float32; NaN kept
             const B t = B(1.0f) / simd::fma(a, B(0.5f), B(1.0f));
             const B u = t - B(0.5f);
             B r = B(-0.035269539803266525f);
@@ -148,23 +166,25 @@ namespace pyperf_tensor::kernels
             r = simd::fma(r, u, B(0.33140453696250916f));
             r = simd::fma(r, u, B(0.33620399236679077f));
             const B h = a * a;
-            const B l = simd::fma(a, a, -h); // a * a == h + l exactly
+            const B l = square_error(a, h); // a * a == h + l exactly
             const B s = xsimd::max(h * B(-0.5f), B(-87.0f));
             const B tr = t * r;
             const B m = x * simd::fma(tr, l * B(-0.5f), tr); // x t R(t) (1 - l/2)
             const B xe = m * exp_normal_f32(s); // x * Phi(-|x|)
             const B g = xsimd::select(x < B(0.0f), xe, x - xe);
-            return fix_edges(g, x, (x < B(-13.0f)) | (x == B(std::numeric_limits<float>::infinity())),
+            return fix_edges(g, x, (x < B(-10.0f)) | (x == B(std::numeric_limits<float>::infinity())),
                              [](double v) { return gelu_wide(v); });
         }
 
         // float64 GELU: x (1 + erf(x/sqrt 2)) / 2, or x erfc(-x/sqrt 2) / 2 below -1 where
-        // 1 + erf would cancel. Tails beyond -25 (subnormal or zero results) and +-inf in
-        // long double.
+        // 1 + erf would cancel; xsimd 8.1's double erfc is good to ~1e-11 relative only,
+        // and worse beyond -10, where lanes (and +-inf) go to long double.
         template <class B>
         PYPERF_TENSOR_INLINE B gelu_f64(const B& x) noexcept
         {
-            const B z = x * B(0.70710678118654752440);
+            // Clamped (NaN kept): erf is +-1 in double beyond 6, and xsimd's erf of huge
+            // arguments is NaN.
+            const B z = xsimd::min(B(40.0), xsimd::max(B(-40.0), x * B(0.70710678118654752440)));
             const auto low = x < B(-1.0);
             B phi2;
             if (xsimd::all(!low))
@@ -174,7 +194,7 @@ namespace pyperf_tensor::kernels
             else
                 phi2 = xsimd::select(low, xsimd::erfc(-z), B(1.0) + xsimd::erf(z));
             const B g = B(0.5) * x * phi2;
-            return fix_edges(g, x, (x < B(-25.0)) | (xsimd::abs(x) == B(std::numeric_limits<double>::infinity())),
+            return fix_edges(g, x, (x < B(-10.0)) | (xsimd::abs(x) == B(std::numeric_limits<double>::infinity())),
                              [](long double v) { return gelu_wide(v); });
         }
 
@@ -419,17 +439,19 @@ namespace pyperf_tensor::kernels
         // A running sum of exponentials per lane, in double. float32 terms are first
         // added in float32 in groups of `group` (3 roundings at most per term before
         // they reach double), then converted: a row of 10^4 elements sums as accurately
-        // as a short one, at a quarter of the conversions.
+        // as a short one, at a quarter of the conversions. float64 terms have nothing
+        // wider to go to: they are summed with Kahan's compensation (c).
         template <class Arch, class T>
         struct exp_sum
         {
             using B = xsimd::batch<T, Arch>;
             using D = xsimd::batch<double, Arch>;
-            static constexpr int group = std::is_same<T, float>::value ? 4 : 1;
-            D lo = D(0.0), hi = D(0.0);
+            static constexpr bool single = std::is_same<T, float>::value;
+            static constexpr int group = single ? 4 : 1;
+            D lo = D(0.0), hi = D(0.0); // float32: the two halves; float64: sum and c
             PYPERF_TENSOR_INLINE void flush(const B& part) noexcept
             {
-                if constexpr (std::is_same<T, float>::value)
+                if constexpr (single)
                 {
                     D a, b;
                     simd::widen(part, a, b);
@@ -437,22 +459,29 @@ namespace pyperf_tensor::kernels
                     hi += b;
                 }
                 else
-                    lo += part;
+                {
+                    const D y = part - hi, t = lo + y;
+                    hi = (t - lo) - y;
+                    lo = t;
+                }
             }
             PYPERF_TENSOR_INLINE void merge(const exp_sum& o) noexcept
             {
                 lo += o.lo;
                 hi += o.hi;
             }
-            double total() const noexcept { return xsimd::hadd(lo) + xsimd::hadd(hi); }
+            double total() const noexcept
+            {
+                return single ? xsimd::hadd(lo) + xsimd::hadd(hi) : xsimd::hadd(lo) - xsimd::hadd(hi);
+            }
             // Per lane, f(sum) as a batch of T (f: reciprocal or log, in double).
             template <class F>
             B per_lane(F f) const noexcept
             {
-                if constexpr (std::is_same<T, float>::value)
+                if constexpr (single)
                     return simd::narrow(f(lo), f(hi));
                 else
-                    return f(lo);
+                    return f(lo - hi);
             }
         };
 

@@ -114,7 +114,7 @@ namespace pyperf_tensor
                          {
                              const index_t c = item % chunks;
                              index_t o = item / chunks, off_in = plan.base[1], off_out = plan.base[0];
-                             for (std::size_t d = r - 1; d-- > 0;)
+                             for (std::size_t d = r > 0 ? r - 1 : 0; d-- > 0;) // the axes outside `inner`
                              {
                                  const index_t i = o % plan.shape[d];
                                  o /= plan.shape[d];

@@ -1,0 +1,264 @@
+"""Activations: dense accuracy sweeps against wide references, softmax / log_softmax on every
+axis and layout against float64 / long double formulas, numerical safety, errors; on every ISA.
+(The pointwise activations also run through every test of test_elementwise.py: see ops.py.)"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import pyperf_tensor as pt
+from ops import ACTIVATIONS, ulp_distance
+from strategies import strided_arrays
+
+POINTWISE = {op.name: op for op in ACTIVATIONS}
+
+
+def float32_sweep(step=4093):
+    """Every step-th float32 bit pattern, both signs: all binades from subnormals to the
+    largest finite values, so saturation and underflow regions are all visited."""
+    bits = np.arange(0, 0x7F800000, step, dtype=np.uint32)
+    pos = bits.view(np.float32)
+    return np.concatenate([pos, -pos])
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "silu", "gelu", "gelu_tanh", "relu"])
+def test_float32_dense_sweep_within_the_ulp_bound(isa, name):
+    op = POINTWISE[name]
+    x = float32_sweep()
+    # a dense linear sweep of the interesting range too
+    x = np.concatenate([x, np.linspace(-120, 120, 240_001, dtype=np.float32)])
+    got = op.fn(x)
+    want = op.numpy(x)
+    finite = np.isfinite(want)
+    np.testing.assert_array_equal(got[~finite], want[~finite])
+    dist = ulp_distance(got[finite], want[finite])
+    worst = int(np.argmax(dist))
+    assert dist.max() <= op.ulps_for(np.float32), (x[finite][worst], got[finite][worst], want[finite][worst])
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "silu", "gelu_tanh", "relu"])
+def test_float64_sweep_within_the_ulp_bound(isa, name):
+    op = POINTWISE[name]
+    x = np.concatenate([np.linspace(-800, 800, 16_001), np.geomspace(1e-310, 1e300, 2_000)])
+    x = np.concatenate([x, -x])
+    got, want = op.fn(x), op.numpy(x)
+    finite = np.isfinite(want)
+    np.testing.assert_array_equal(got[~finite], want[~finite])
+    assert ulp_distance(got[finite], want[finite]).max() <= op.ulps_for(np.float64)
+
+
+def test_float64_gelu_sweep(isa):
+    op = POINTWISE["gelu"]
+    x = np.concatenate([np.linspace(-40, 12, 2_601), [0.0, -0.0, 1e-300, -1e-300, 1e300, -1e300]])
+    got, want = op.fn(x), op.numpy(x)
+    assert ulp_distance(got, want).max() <= op.ulps_for(np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_no_overflow_and_nan_stays_nan(isa, dtype):
+    big = np.array([-1e4, -1e3, -100, 100, 1e3, 1e4], dtype)
+    with np.errstate(all="ignore"):
+        for name in ["sigmoid", "silu", "tanh", "gelu", "gelu_tanh", "relu"]:
+            op = POINTWISE[name]
+            assert np.isfinite(op.fn(big)).all(), name
+            assert np.isnan(op.fn(np.array([np.nan], dtype))).all(), name
+        np.testing.assert_array_equal(pt.sigmoid(big), [0, 0, np.exp(dtype(-100)), 1, 1, 1])
+        np.testing.assert_array_equal(pt.silu(np.array([-np.inf, np.inf], dtype)), [-0.0, np.inf])
+        np.testing.assert_array_equal(pt.gelu(np.array([-np.inf, np.inf], dtype)), [-0.0, np.inf])
+        row = np.array([[1e4, -1e4, 0.0, 1e4]], dtype)
+        np.testing.assert_allclose(pt.softmax(row), [[0.5, 0, 0, 0.5]])
+        np.testing.assert_allclose(pt.log_softmax(row), [[-np.log(2), -2e4 - np.log(2), -1e4 - np.log(2), -np.log(2)]])
+        assert np.isnan(pt.softmax(np.array([1, np.nan, 2], dtype))).all()
+        assert np.isnan(pt.log_softmax(np.array([1, np.nan, 2], dtype))).all()
+
+
+def test_leaky_relu_slope_and_defaults():
+    x = np.array([-2.0, -0.0, 0.0, 3.0, np.nan], np.float32)
+    np.testing.assert_array_equal(pt.leaky_relu(x), np.where(x > 0, x, x * np.float32(0.01)))
+    np.testing.assert_array_equal(pt.leaky_relu(x, 0.5), [-1.0, -0.0, 0.0, 3.0, np.nan])
+    np.testing.assert_array_equal(pt.leaky_relu(x, negative_slope=0), [-0.0, -0.0, 0.0, 3.0, np.nan])
+    slopes = np.array([[0.1], [0.2]], np.float32)  # per-row slopes broadcast (PReLU)
+    np.testing.assert_allclose(pt.leaky_relu(np.full((2, 3), -1, np.float32), slopes), -slopes * np.ones((1, 3)))
+    assert pt.leaky_relu(x).dtype == np.float32
+
+
+# --- softmax / log_softmax -------------------------------------------------------------
+
+def softmax_ref(x, axis, log):
+    """The formula in one precision up (long double for float64), rounded once."""
+    wide = np.float64 if x.dtype == np.float32 else np.longdouble
+    if x.size == 0:
+        return np.empty_like(x)
+    w = np.asarray(x, dtype=wide)
+    if w.ndim == 0:
+        w = w.reshape(1)
+        axis = 0
+    with np.errstate(all="ignore"):
+        m = np.max(w, axis=axis, keepdims=True)
+        d = w - m
+        s = np.sum(np.exp(d), axis=axis, keepdims=True)
+        r = d - np.log(s) if log else np.exp(d) / s
+    return r.astype(x.dtype).reshape(np.shape(x))
+
+
+def check_softmax(got, x, axis, log):
+    # float32 sums are kept in float64: 4 ULP. float64 has nothing wider to sum in (and
+    # xsimd's double exp): 16.
+    ulps = 4 if x.dtype == np.float32 else 16
+    want = softmax_ref(x, axis, log)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    finite = np.isfinite(want)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(got[np.isinf(want)], want[np.isinf(want)])
+    dist = ulp_distance(got[finite], want[finite])
+    # log_softmax values near 0 are differences of rounded terms: allow an absolute slack too
+    if log and dist.size:
+        close = np.abs(got[finite] - want[finite]) <= 4 * np.finfo(x.dtype).eps * np.maximum(1, np.abs(want[finite]))
+        dist = np.where(close, 0, dist)
+    assert dist.size == 0 or dist.max() <= ulps, (dist.max(), got[finite][dist.argmax()], want[finite][dist.argmax()])
+
+
+@st.composite
+def softmax_problems(draw):
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=7))
+    nd = len(shape)
+    axis = draw(st.integers(-max(nd, 1), max(nd, 1) - 1))
+    scale = draw(st.sampled_from([1.0, 30.0, 1e4]))
+    base = draw(strided_arrays(dtype, shape))
+    x = np.asarray(base)
+    # finite values of a chosen scale, with some -inf (masks) and, rarely, nan / inf
+    values = draw(hnp.arrays(dtype, x.shape, elements=st.floats(-1, 1, width=np.dtype(dtype).itemsize * 8)))
+    if x.ndim:
+        x[...] = values * dtype(scale)
+        if draw(st.booleans()):
+            x[...] = np.where(values > 0.8, -np.inf, x)
+        if draw(st.integers(0, 9)) == 0:
+            x[...] = np.where(values < -0.95, draw(st.sampled_from([np.nan, np.inf])), x)
+    return x, axis, draw(st.booleans())
+
+
+@settings(max_examples=60)
+@given(problem=softmax_problems(), use_out=st.booleans(), data=st.data())
+def test_softmax_matches_the_formula(isa, problem, use_out, data):
+    x, axis, log = problem
+    fn = pt.log_softmax if log else pt.softmax
+    if use_out and np.ndim(x):
+        out = data.draw(strided_arrays(x.dtype, x.shape), label="out")
+        assert fn(x, axis, out=out) is out
+        got = out
+    else:
+        got = fn(x, axis=axis)
+    check_softmax(np.asarray(got), np.asarray(x), axis, log)
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["c", "transposed", "strided", "reversed"])
+def test_softmax_every_axis_of_larger_arrays(isa, log, dtype, layout):
+    rng = np.random.default_rng(7)
+    base = (rng.standard_normal((37, 530, 3)) * 8).astype(dtype)
+    x = {"c": base, "transposed": base.transpose(2, 0, 1), "strided": base[:, ::3, :],
+         "reversed": base[::-1, :, ::-1]}[layout]
+    fn = pt.log_softmax if log else pt.softmax
+    for axis in range(-x.ndim, x.ndim):
+        check_softmax(fn(x, axis), x, axis, log)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_in_place_and_aliasing(isa, log):
+    rng = np.random.default_rng(3)
+    fn = pt.log_softmax if log else pt.softmax
+    for axis in (0, 1):
+        x = rng.standard_normal((70, 90)).astype(np.float32)
+        want = softmax_ref(x, axis, log)
+        y = x.copy()
+        assert fn(y, axis, out=y) is y  # identical aliasing is in place
+        check_softmax(y, x, axis, log)
+        # a partially overlapping out gives the answer of an independent copy
+        buf = np.concatenate([x.ravel(), np.zeros(10, np.float32)])
+        src = buf[:x.size].reshape(x.shape)
+        dst = buf[5:5 + x.size].reshape(x.shape)
+        fn(src, axis, out=dst)
+        np.testing.assert_array_equal(dst, fn(x, axis))
+        del want
+
+
+def test_softmax_wide_rows_stay_accurate(isa):
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal((3, 20_000)) * 3).astype(np.float32)
+    check_softmax(pt.softmax(x), x, -1, False)
+    check_softmax(pt.softmax(x.T.copy(), 0), x.T, 0, False)
+    check_softmax(pt.log_softmax(x), x, -1, True)
+
+
+def test_softmax_sums_to_one_and_is_shift_invariant(isa):
+    rng = np.random.default_rng(5)
+    # multiples of 2**-10: x + 128 is exact, and takes the shifted (max > 64) path
+    x = (np.round(rng.standard_normal((64, 1000)) * 1024) / 1024).astype(np.float32)
+    for axis in (0, 1):
+        s = pt.softmax(x, axis)
+        np.testing.assert_allclose(s.sum(axis=axis, dtype=np.float64), 1.0, rtol=1e-6)
+        shifted = pt.softmax(x + np.float32(128), axis)
+        assert ulp_distance(shifted, s).max() <= 4
+
+
+def test_same_bits_for_any_thread_count(threads):
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((300, 700)) * 5).astype(np.float32)
+    results = {}
+    for n in (1, 2, 3):
+        threads(n)
+        results[n] = [pt.softmax(x, 0), pt.softmax(x, 1), pt.log_softmax(x, 0), pt.gelu(x), pt.tanh(x)]
+    for n in (2, 3):
+        for a, b in zip(results[1], results[n]):
+            assert a.tobytes() == b.tobytes()
+
+
+def test_zero_d_and_empty():
+    assert pt.softmax(np.float32(3.0)) == 1.0
+    assert pt.log_softmax(np.array(2.0)) == 0.0
+    assert pt.softmax(np.empty((0, 4), np.float32), 0).shape == (0, 4)
+    assert pt.softmax(np.empty((3, 0)), 1).shape == (3, 0)
+
+
+def test_errors_are_clear():
+    x = np.ones((3, 4), np.float32)
+    with pytest.raises(np.exceptions.AxisError, match="axis 2 is out of bounds for array of dimension 2"):
+        pt.softmax(x, 2)
+    with pytest.raises(np.exceptions.AxisError):
+        pt.log_softmax(x, axis=-3)
+    with pytest.raises(TypeError, match="axis must be an int"):
+        pt.softmax(x, 1.0)
+    with pytest.raises(TypeError, match="softmax: dtype int32 is not supported"):
+        pt.softmax(np.ones(3, np.int32))
+    with pytest.raises(ValueError, match="does not match the input shape"):
+        pt.softmax(x, out=np.empty((4, 3), np.float32))
+    with pytest.raises(TypeError):
+        pt.softmax(x, out=np.empty((3, 4), np.float64))
+    with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh'"):
+        pt.gelu(x, approximate="erf")
+    with pytest.raises(TypeError, match="sigmoid: dtype int64 is not supported"):
+        pt.sigmoid(np.ones(3, np.int64))
+    with pytest.raises(TypeError):
+        pt.relu([1.0, 2.0])  # lists are not converted behind your back
+    with pytest.raises(TypeError, match="mixed|dtype"):
+        pt.leaky_relu(x, np.ones(4, np.float64))
+
+
+def test_out_paths_allocate_nothing():
+    import tracemalloc
+    x = np.random.default_rng(0).standard_normal((1000, 1000)).astype(np.float32)
+    out = np.empty_like(x)
+    calls = [lambda: pt.softmax(x, 0, out=out), lambda: pt.softmax(x, out=out), lambda: pt.gelu(x, out=out),
+             lambda: pt.sigmoid(x, out=out), lambda: pt.log_softmax(out, out=out)]
+    for call in calls:
+        call()
+        tracemalloc.start()
+        call()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < 4096
+    assert np.shares_memory(pt.tanh(x, out=out), out)
