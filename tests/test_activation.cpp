@@ -1,0 +1,123 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xtensor.hpp>
+#include <xtensor/xview.hpp>
+
+#include <pyperf_tensor/ops/activation.hpp>
+
+namespace pt = pyperf_tensor;
+
+namespace
+{
+    // ULPs between two finite floats of the same sign.
+    template <class T>
+    double ulps(T got, long double want)
+    {
+        const T w = static_cast<T>(want);
+        if (got == w)
+            return 0;
+        return std::fabs(static_cast<long double>(got) - want)
+               / static_cast<long double>(std::nextafter(std::fabs(w), std::numeric_limits<T>::infinity()) - std::fabs(w));
+    }
+
+    long double gelu_ref(long double x) { return 0.5L * x * std::erfc(-x / std::sqrt(2.0L)); }
+    long double sigmoid_ref(long double x) { return 1.0L / (1.0L + std::exp(-x)); }
+    long double silu_ref(long double x) { return x / (1.0L + std::exp(-x)); }
+
+    template <class T, class F, class R>
+    double worst_ulps(F f, R ref, T lo, T hi, int n)
+    {
+        pt::tensor<T> x(pt::dims{static_cast<pt::index_t>(n)});
+        for (int i = 0; i < n; ++i)
+            x.data()[i] = lo + (hi - lo) * static_cast<T>(i) / static_cast<T>(n - 1);
+        const auto y = f(x);
+        double worst = 0;
+        for (int i = 0; i < n; ++i)
+            worst = std::max(worst, ulps(y.data()[i], ref(static_cast<long double>(x.data()[i]))));
+        return worst;
+    }
+} // namespace
+
+TEST_CASE("pointwise activations are accurate in float32 across their range")
+{
+    auto sweep = [](auto f, auto ref) { return worst_ulps<float>(f, ref, -30.0f, 30.0f, 60001); };
+    CHECK(sweep([](const auto& x) { return pt::sigmoid(x); }, sigmoid_ref) <= 4);
+    CHECK(sweep([](const auto& x) { return pt::silu(x); }, silu_ref) <= 4);
+    CHECK(sweep([](const auto& x) { return pt::tanh(x); }, [](long double v) { return std::tanh(v); }) <= 4);
+    CHECK(sweep([](const auto& x) { return pt::gelu(x); }, gelu_ref) <= 5);
+    CHECK(sweep([](const auto& x) { return pt::gelu(x, pt::gelu_approximation::tanh); },
+                [](long double v)
+                { return v / (1.0L + std::exp(-1.5957691216057307117597842397375L * (v + 0.044715L * v * v * v))); })
+          <= 4);
+}
+
+TEST_CASE_TEMPLATE("three forms, xtensor containers, strided views, leaky_relu's slope", T, float, double)
+{
+    xt::xtensor<T, 2> a = {{-2, -1, 0}, {1, 2, 3}};
+    const auto r = pt::relu(a);
+    CHECK(r.data()[0] == 0);
+    CHECK(r.data()[5] == 3);
+    xt::xtensor<T, 2> out = xt::zeros<T>({2, 3});
+    pt::leaky_relu_into(out, a, 0.5);
+    CHECK(out(0, 0) == T(-1));
+    CHECK(out(1, 2) == T(3));
+    pt::leaky_relu_(a); // default slope 0.01, in place
+    CHECK(a(0, 0) == T(-2) * T(0.01));
+    xt::xtensor<T, 2> b = {{0, 1}, {2, 3}};
+    auto col = xt::view(b, xt::all(), 1); // a strided view
+    pt::sigmoid_(col);
+    CHECK(b(0, 1) == doctest::Approx(1 / (1 + std::exp(-1.0))));
+    CHECK(b(1, 0) == T(2));
+    CHECK(pt::gelu(b).data()[0] == T(0));
+}
+
+TEST_CASE_TEMPLATE("softmax and log_softmax: every axis, rows and columns, in place", T, float, double)
+{
+    const pt::index_t rows = 37, cols = 101;
+    pt::tensor<T> x(pt::dims{rows, cols});
+    for (pt::index_t i = 0; i < rows * cols; ++i)
+        x.data()[i] = static_cast<T>(std::sin(0.37 * static_cast<double>(i)) * 9);
+    for (int axis : {0, 1, -1, -2})
+    {
+        const auto s = pt::softmax(x, axis);
+        const auto ls = pt::log_softmax(x, axis);
+        const int a = axis < 0 ? axis + 2 : axis;
+        const pt::index_t n = a == 0 ? rows : cols, m = a == 0 ? cols : rows;
+        for (pt::index_t j = 0; j < m; ++j)
+        {
+            long double mx = -INFINITY, sum = 0;
+            auto at = [&](pt::index_t i) { return a == 0 ? i * cols + j : j * cols + i; };
+            for (pt::index_t i = 0; i < n; ++i)
+                mx = std::max<long double>(mx, x.data()[at(i)]);
+            for (pt::index_t i = 0; i < n; ++i)
+                sum += std::exp(static_cast<long double>(x.data()[at(i)]) - mx);
+            for (pt::index_t i = 0; i < n; ++i)
+            {
+                const long double d = static_cast<long double>(x.data()[at(i)]) - mx;
+                CHECK(ulps(s.data()[at(i)], std::exp(d) / sum) <= 16);
+                CHECK(std::fabs(ls.data()[at(i)] - static_cast<double>(d - std::log(sum))) <= 1e-5);
+            }
+        }
+    }
+    pt::tensor<T> y = pt::softmax(x, 0);
+    pt::softmax_(x, 0);
+    CHECK(std::equal(x.data(), x.data() + rows * cols, y.data()));
+}
+
+TEST_CASE("softmax: errors and special values")
+{
+    pt::tensor<float> x(pt::dims{2, 3}, {1, 2, std::numeric_limits<float>::quiet_NaN(), -INFINITY, 0, 0});
+    CHECK_THROWS_AS(pt::softmax(x, 2), pt::axis_error);
+    pt::tensor<float> wrong(pt::dims{3, 2});
+    CHECK_THROWS_AS(pt::softmax_into(wrong, x), pt::shape_error);
+    const auto s = pt::softmax(x);
+    CHECK(std::isnan(s.data()[0])); // a NaN makes its slice NaN
+    CHECK(s.data()[3] == 0.0f);     // -inf is a mask: exp gives 0
+    CHECK(s.data()[4] == 0.5f);
+}
