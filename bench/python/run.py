@@ -6,11 +6,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+import bench_activation  # noqa: E402
 import bench_elementwise  # noqa: E402
 import bench_reduce  # noqa: E402
 from harness import Bench, describe, machine_info  # noqa: E402
 
-FAMILIES = {"elementwise": bench_elementwise, "reduce": bench_reduce}
+FAMILIES = {"elementwise": bench_elementwise, "reduce": bench_reduce, "activation": bench_activation}
 
 
 def main():

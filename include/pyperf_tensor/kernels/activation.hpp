@@ -601,7 +601,7 @@ namespace pyperf_tensor::kernels
         // across the lanes, S registers (S * W lanes) per strip, the same three passes
         // walking down the axis. S shrinks for long axes so a strip of input and output
         // stays in L2 between passes.
-        template <class Arch, class T, index_t S, bool Log>
+        template <class Arch, class T, index_t S, bool Log, bool Full>
         PYPERF_TENSOR_FLATTEN void softmax_strip(const T* in, index_t si, T* out, index_t so, index_t n,
                                                  index_t lanes) noexcept
         {
@@ -609,17 +609,20 @@ namespace pyperf_tensor::kernels
             using D = xsimd::batch<double, Arch>;
             constexpr index_t W = static_cast<index_t>(B::size);
             const T ninf = -std::numeric_limits<T>::infinity();
-            // lanes <= S * W; the last register may be partial.
-            auto width = [&](index_t u) { return std::min(W, lanes - u * W); };
+            // lanes == S * W when Full, else lanes < W (S == 1, one partial register).
             auto load = [&](const T* p, index_t u, T fill) -> B
             {
-                const index_t k = width(u);
-                return k == W ? B::load_unaligned(p + u * W) : load_part<B>(p + u * W, 1, k, fill);
+                if constexpr (Full)
+                    return B::load_unaligned(p + u * W);
+                else
+                    return load_part<B>(p, 1, lanes, fill);
             };
             auto store = [&](T* p, index_t u, const B& v)
             {
-                const index_t k = width(u);
-                k == W ? v.store_unaligned(p + u * W) : store_part(p + u * W, 1, k, v);
+                if constexpr (Full)
+                    v.store_unaligned(p + u * W);
+                else
+                    store_part(p, 1, lanes, v);
             };
             B m[S], mn[S];
             simd::unrolled<S>([&](auto u) { m[u] = B(ninf), mn[u] = B(-ninf); });
@@ -638,18 +641,28 @@ namespace pyperf_tensor::kernels
                 if (exact)
                     simd::unrolled<S>([&](auto u) { m[u] = B(T(0)); });
             }
-            exp_sum<Arch, T> sum[S];
+            using Sum = exp_sum<Arch, T>;
+            Sum sum[S];
             auto pass2 = [&](auto correct)
             {
-                for (index_t i = 0; i < n; ++i)
-                    simd::unrolled<S>(
-                        [&](auto u)
-                        {
-                            const B e = exp_of_difference<decltype(correct)::value>(load(in + i * si, u, ninf), m[u]);
-                            sum[u].flush(e);
-                            if constexpr (!Log)
-                                store(out + i * so, u, e);
-                        });
+                auto step = [&](index_t i, auto u) -> B
+                {
+                    const B e = exp_of_difference<decltype(correct)::value>(load(in + i * si, u, ninf), m[u]);
+                    if constexpr (!Log)
+                        store(out + i * so, u, e);
+                    return e;
+                };
+                B part[S];
+                index_t i = 0;
+                for (; i + Sum::group <= n; i += Sum::group)
+                {
+                    simd::unrolled<S>([&](auto u) { part[u] = step(i, u); });
+                    for (int g = 1; g < Sum::group; ++g)
+                        simd::unrolled<S>([&](auto u) { part[u] += step(i + g, u); });
+                    simd::unrolled<S>([&](auto u) { sum[u].flush(part[u]); });
+                }
+                for (; i < n; ++i)
+                    simd::unrolled<S>([&](auto u) { sum[u].flush(step(i, u)); });
             };
             if (exact)
                 pass2(std::false_type{});
@@ -689,10 +702,11 @@ namespace pyperf_tensor::kernels
                 index_t j = 0;
                 if (wide)
                     for (; j + 4 * W <= b.lanes; j += 4 * W)
-                        softmax_strip<Arch, T, 4, Log>(b.in + j, b.in_axis, b.out + j, b.out_axis, b.n, 4 * W);
-                for (; j < b.lanes; j += W)
-                    softmax_strip<Arch, T, 1, Log>(b.in + j, b.in_axis, b.out + j, b.out_axis, b.n,
-                                                   std::min(W, b.lanes - j));
+                        softmax_strip<Arch, T, 4, Log, true>(b.in + j, b.in_axis, b.out + j, b.out_axis, b.n, 4 * W);
+                for (; j + W <= b.lanes; j += W)
+                    softmax_strip<Arch, T, 1, Log, true>(b.in + j, b.in_axis, b.out + j, b.out_axis, b.n, W);
+                if (j < b.lanes)
+                    softmax_strip<Arch, T, 1, Log, false>(b.in + j, b.in_axis, b.out + j, b.out_axis, b.n, b.lanes - j);
             }
             else
                 for (index_t j = 0; j < b.lanes; ++j)
