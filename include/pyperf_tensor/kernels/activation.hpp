@@ -87,20 +87,21 @@ namespace pyperf_tensor::kernels
             return simd::detail::exp_f32(s);
         }
 
-        // The rounding error of h = a * a: a * a == h + l exactly. One fma where the ISA
-        // has it (it must round once: SSE2's emulated a * a - h would give 0), else
-        // Dekker's product of the halves of a.
+        // The rounding error of p = a * b: a * b == p + error exactly (barring overflow).
+        // One fma where the ISA has it (it must round once: SSE2's emulated a * b - p
+        // would give 0), else Dekker's product of the halves of a and b.
         template <class B>
-        PYPERF_TENSOR_INLINE B square_error(const B& a, const B& h) noexcept
+        PYPERF_TENSOR_INLINE B product_error(const B& a, const B& b, const B& p) noexcept
         {
             using T = typename B::value_type;
             if constexpr (simd::has_fma<typename B::arch_type>())
-                return simd::fma(a, a, -h);
+                return simd::fma(a, b, -p);
             else
             {
-                const B c = a * B(T(std::is_same<T, float>::value ? 4097.0 : 134217729.0)); // 2^12 + 1, 2^27 + 1
-                const B hi = c - (c - a), lo = a - hi;
-                return ((hi * hi - h) + B(T(2)) * hi * lo) + lo * lo;
+                const B split(T(std::is_same<T, float>::value ? 4097.0 : 134217729.0)); // 2^12 + 1, 2^27 + 1
+                const B ca = a * split, cb = b * split;
+                const B ah = ca - (ca - a), al = a - ah, bh = cb - (cb - b), bl = b - bh;
+                return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
             }
         }
 
@@ -166,7 +167,7 @@ namespace pyperf_tensor::kernels
             r = simd::fma(r, u, B(0.33140453696250916f));
             r = simd::fma(r, u, B(0.33620399236679077f));
             const B h = a * a;
-            const B l = square_error(a, h); // a * a == h + l exactly
+            const B l = product_error(a, a, h); // a * a == h + l exactly
             const B s = xsimd::max(h * B(-0.5f), B(-87.0f));
             const B tr = t * r;
             const B m = x * simd::fma(tr, l * B(-0.5f), tr); // x t R(t) (1 - l/2)
@@ -198,6 +199,32 @@ namespace pyperf_tensor::kernels
                              [](long double v) { return gelu_wide(v); });
         }
 
+        // float32 tanh-GELU as x * sigmoid(s), s = x (k1 + k2 x^2) (k1 = 2 sqrt(2/pi),
+        // k2 = 0.044715 k1) carried as s_hi + s_lo (error-free products and sums, the
+        // constants split in two floats): the result's relative error is |s| times s's, so
+        // a plain float32 s would be off by ~|s| ULP. exp(-|s|) is corrected to first
+        // order by s_lo. Results below the normal range (x < -5) and +-inf go wide.
+        template <class B>
+        PYPERF_TENSOR_INLINE B gelu_tanh_f32(const B& x) noexcept
+        {
+            const B k1h(1.5957691669464111f), k1l(-4.534068054340423e-08f);
+            const B k2h(0.07135481387376785f), k2l(2.3988324659995897e-09f);
+            const B xc = xsimd::min(B(20.0f), x); // sigmoid(s(20)) is 1; NaN kept
+            const B h = xc * xc, l = product_error(xc, xc, h);
+            const B p = k2h * h, pe = product_error(k2h, h, p);
+            const B w = k1h + p, bb = w - k1h;
+            const B w_err = (k1h - (w - bb)) + (p - bb);
+            const B w_lo = w_err + pe + simd::fma(k2h, l, simd::fma(k2l, h, k1l));
+            const B s = xc * w;
+            const B s_lo = simd::fma(xc, w_lo, product_error(xc, w, s));
+            const B sign = s & B(-0.0f);
+            const B e0 = simd::exp(B(0.0f) - xsimd::abs(s));
+            const B e = simd::fma(e0, B(0.0f) - (s_lo ^ sign), e0); // exp(-|s_hi + s_lo|)
+            const B g = xsimd::select(s >= B(0.0f), x, x * e) / (B(1.0f) + e);
+            return fix_edges(g, x, (x < B(-5.0f)) | (x == B(std::numeric_limits<float>::infinity())),
+                             [](double v) { return gelu_tanh_wide(v); });
+        }
+
         // x * sigmoid(s) for batches of double: (x or x e) / (1 + e) with e = exp(-|s|),
         // so nothing overflows.
         template <class B>
@@ -207,9 +234,8 @@ namespace pyperf_tensor::kernels
             return xsimd::select(s >= B(0), x, x * e) / (B(1) + e);
         }
 
-        // The tanh-approximated GELU as x * sigmoid(2u), evaluated in double: u's
-        // rounding error is multiplied by up to |2u| in the result, so float32 inputs
-        // are widened (the result is then correctly rounded or nearly so).
+        // The tanh-approximated GELU as x * sigmoid(2u) in double (float64 inputs): u's
+        // rounding error is multiplied by up to |2u| in the result.
         template <class B>
         PYPERF_TENSOR_INLINE B gelu_tanh_f64(const B& x) noexcept
         {
@@ -328,16 +354,9 @@ namespace pyperf_tensor::kernels
         V operator()(const V& x) const noexcept
         {
             using T = typename V::value_type;
-            V r;
             if constexpr (std::is_same<T, float>::value)
-            {
-                using D = xsimd::batch<double, typename V::arch_type>;
-                D lo, hi;
-                simd::widen(x, lo, hi);
-                r = simd::narrow(detail::gelu_tanh_f64(lo), detail::gelu_tanh_f64(hi));
-            }
-            else
-                r = detail::gelu_tanh_f64(x);
+                return detail::gelu_tanh_f32(x);
+            const V r = detail::gelu_tanh_f64(x);
             return detail::fix_edges(r, x,
                                      (x < V(detail::log_min_normal<T> / T(4)))
                                          | (x == V(std::numeric_limits<T>::infinity())),
