@@ -1,5 +1,5 @@
 """Condensed Markdown tables from a benchmark JSON (what the README shows):
-`python bench/python/summary.py out/bench/elementwise.json` (or reduce.json)."""
+`python bench/python/summary.py out/bench/elementwise.json` (or reduce.json, activation.json)."""
 
 import json
 import sys
@@ -8,13 +8,20 @@ import sys
 def main(path, layout_ops=("add", "neg", "exp", "fma")):
     data = json.load(open(path))
     rows = data["rows"]
-    print("| op | case | threads | pyperf_tensor µs | NumPy µs | PyTorch µs | vs NumPy | vs PyTorch |")
-    print("|---|---|---|---|---|---|---|---|")
+    one_thread = {(r["op"], r["case"], r["shape"]): r["us"]["pyperf_tensor"] for r in rows if r["threads"] == 1}
+    print("| op | case | threads | pyperf_tensor µs | NumPy µs | PyTorch µs | vs NumPy | vs PyTorch | vs own 1 thread |")
+    print("|---|---|---|---|---|---|---|---|---|")
+
+    def cell(d, k, fmt):
+        return fmt.format(d[k]) if k in d else "–"
+
     for r in rows:
         if r["shape"] == "1000x1000" and "vs_contiguous" not in r:
             us, sp = r["us"], r["speedup"]
-            print(f"| {r['op']} | {r['case']} | {r['threads']} | {us['pyperf_tensor']:.0f} | {us['numpy']:.0f} | "
-                  f"{us.get('torch', float('nan')):.0f} | {sp['numpy']:.2f}x | {sp.get('torch', float('nan')):.2f}x |")
+            own = one_thread.get((r["op"], r["case"], r["shape"]))
+            scale = f"{own / us['pyperf_tensor']:.2f}x" if own and r["threads"] > 1 else ""
+            print(f"| {r['op']} | {r['case']} | {r['threads']} | {us['pyperf_tensor']:.0f} | {cell(us, 'numpy', '{:.0f}')} | "
+                  f"{cell(us, 'torch', '{:.0f}')} | {cell(sp, 'numpy', '{:.2f}x')} | {cell(sp, 'torch', '{:.2f}x')} | {scale} |")
     if not any("vs_contiguous" in r for r in rows):
         return
     print()
