@@ -16,7 +16,7 @@ namespace pyperf_tensor::bindings
             fast_signature sig;
             fast_impl impl;
             std::vector<std::string> names; // params without their "=default" text
-            std::string doc; // "name(a, b, out=None)\n--\n\n..." for inspect.signature
+            std::string doc;                // "name(a, b, out=None)\n--\n\n..." for inspect.signature
             PyMethodDef def;
         };
 

@@ -70,7 +70,8 @@ namespace pyperf_tensor::bindings
             x.is_float_scalar = PyFloat_Check(obj.ptr());
             return x;
         }
-        static const py::handle numpy_generic = py::object(py::module_::import("numpy").attr("generic")).release(); // kept for good
+        static const py::handle numpy_generic =
+            py::object(py::module_::import("numpy").attr("generic")).release(); // kept for good
         if (py::isinstance(obj, numpy_generic) && !PyBool_Check(obj.ptr()))
         {
             // A NumPy scalar keeps its dtype: view it as a 0-d array (one element, no user data copied).

@@ -23,7 +23,8 @@ namespace
         if (got == w)
             return 0;
         return std::fabs(static_cast<long double>(got) - want)
-               / static_cast<long double>(std::nextafter(std::fabs(w), std::numeric_limits<T>::infinity()) - std::fabs(w));
+               / static_cast<long double>(std::nextafter(std::fabs(w), std::numeric_limits<T>::infinity())
+                                          - std::fabs(w));
     }
 
     long double gelu_ref(long double x) { return 0.5L * x * std::erfc(-x / std::sqrt(2.0L)); }
@@ -51,8 +52,7 @@ TEST_CASE("pointwise activations are accurate in float32 across their range")
     CHECK(sweep([](const auto& x) { return pt::silu(x); }, silu_ref) <= 4);
     CHECK(sweep([](const auto& x) { return pt::tanh(x); }, [](long double v) { return std::tanh(v); }) <= 4);
     CHECK(sweep([](const auto& x) { return pt::gelu(x); }, gelu_ref) <= 5);
-    CHECK(sweep([](const auto& x) { return pt::gelu(x, pt::gelu_approximation::tanh); },
-                [](long double v)
+    CHECK(sweep([](const auto& x) { return pt::gelu(x, pt::gelu_approximation::tanh); }, [](long double v)
                 { return v / (1.0L + std::exp(-1.5957691216057307117597842397375L * (v + 0.044715L * v * v * v))); })
           <= 4);
 }

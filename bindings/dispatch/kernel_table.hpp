@@ -16,8 +16,8 @@ namespace pyperf_tensor::bindings
 {
     // One kernel per op of an op list (nullptr where the op does not support T).
     template <class T, class Ops>
-    using kernels_for = std::array<kernels::elementwise_kernel<T, std::tuple_element_t<0, Ops>::arity>,
-                                   std::tuple_size<Ops>::value>;
+    using kernels_for =
+        std::array<kernels::elementwise_kernel<T, std::tuple_element_t<0, Ops>::arity>, std::tuple_size<Ops>::value>;
 
     // Activations with a second operand (the slope).
     using activation_binary_ops = std::tuple<kernels::leaky_relu_op>;

@@ -171,7 +171,7 @@ namespace pyperf_tensor::kernels
             const B s = xsimd::max(h * B(-0.5f), B(-87.0f));
             const B tr = t * r;
             const B m = x * simd::fma(tr, l * B(-0.5f), tr); // x t R(t) (1 - l/2)
-            const B xe = m * exp_normal_f32(s); // x * Phi(-|x|)
+            const B xe = m * exp_normal_f32(s);              // x * Phi(-|x|)
             const B g = xsimd::select(x < B(0.0f), xe, x - xe);
             return fix_edges(g, x, (x < B(-10.0f)) | (x == B(std::numeric_limits<float>::infinity())),
                              [](double v) { return gelu_wide(v); });
@@ -357,10 +357,9 @@ namespace pyperf_tensor::kernels
             if constexpr (std::is_same<T, float>::value)
                 return detail::gelu_tanh_f32(x);
             const V r = detail::gelu_tanh_f64(x);
-            return detail::fix_edges(r, x,
-                                     (x < V(detail::log_min_normal<T> / T(4)))
-                                         | (x == V(std::numeric_limits<T>::infinity())),
-                                     [](detail::wide_t<T> v) { return detail::gelu_tanh_wide(v); });
+            return detail::fix_edges(
+                r, x, (x < V(detail::log_min_normal<T> / T(4))) | (x == V(std::numeric_limits<T>::infinity())),
+                [](detail::wide_t<T> v) { return detail::gelu_tanh_wide(v); });
         }
     };
 #undef PYPERF_TENSOR_ACTIVATION
@@ -551,8 +550,7 @@ namespace pyperf_tensor::kernels
             for (index_t i = body; i < n; i += W)
             {
                 const index_t k = std::min(W, n - i);
-                extremes(std::integral_constant<std::size_t, 0>{}, load(in, si, i, k, ninf),
-                         load(in, si, i, k, -ninf));
+                extremes(std::integral_constant<std::size_t, 0>{}, load(in, si, i, k, ninf), load(in, si, i, k, -ninf));
             }
             B m(lane_max(xsimd::max(xsimd::max(mx[0], mx[1]), xsimd::max(mx[2], mx[3]))));
             const bool exact = Log || needs_no_shift(m, xsimd::min(xsimd::min(mn[0], mn[1]), xsimd::min(mn[2], mn[3])));
@@ -688,11 +686,8 @@ namespace pyperf_tensor::kernels
             else
                 pass2(std::true_type{});
             B f[S];
-            simd::unrolled<S>(
-                [&](auto u)
-                {
-                    f[u] = sum[u].per_lane([](const D& v) { return Log ? xsimd::log(v) : D(1.0) / v; });
-                });
+            simd::unrolled<S>([&](auto u)
+                              { f[u] = sum[u].per_lane([](const D& v) { return Log ? xsimd::log(v) : D(1.0) / v; }); });
             for (index_t i = 0; i < n; ++i)
                 simd::unrolled<S>(
                     [&](auto u)

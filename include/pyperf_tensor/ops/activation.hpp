@@ -32,7 +32,8 @@ namespace pyperf_tensor
     template <class Out, class X>
     void gelu_into(Out&& out, const X& x, gelu_approximation a = gelu_approximation::none)
     {
-        a == gelu_approximation::none ? apply_into<kernels::gelu_op>(out, x) : apply_into<kernels::gelu_tanh_op>(out, x);
+        a == gelu_approximation::none ? apply_into<kernels::gelu_op>(out, x)
+                                      : apply_into<kernels::gelu_tanh_op>(out, x);
     }
     template <class X>
     void gelu_(X&& x, gelu_approximation a = gelu_approximation::none)
