@@ -395,10 +395,21 @@ namespace pyperf_tensor::kernels
 
     namespace detail
     {
-        // k < B::size elements at p (stride s) as a batch, the other lanes `fill`.
+        // k < B::size elements at p (stride s) as a batch, the other lanes `fill`
+        // (AVX-512: one masked load when contiguous).
         template <class B, class T>
         PYPERF_TENSOR_INLINE B load_part(const T* p, index_t s, index_t k, T fill) noexcept
         {
+#if defined(__AVX512F__)
+            if constexpr (simd::detail::is_zmm<B>())
+                if (s == 1)
+                {
+                    if constexpr (std::is_same<T, float>::value)
+                        return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), static_cast<__mmask16>((1u << k) - 1), p);
+                    else
+                        return _mm512_mask_loadu_pd(_mm512_set1_pd(fill), static_cast<__mmask8>((1u << k) - 1), p);
+                }
+#endif
             alignas(B::arch_type::alignment()) T lanes[B::size];
             for (index_t i = 0; i < static_cast<index_t>(B::size); ++i)
                 lanes[i] = i < k ? p[i * s] : fill;
@@ -407,6 +418,17 @@ namespace pyperf_tensor::kernels
         template <class B, class T>
         PYPERF_TENSOR_INLINE void store_part(T* p, index_t s, index_t k, const B& v) noexcept
         {
+#if defined(__AVX512F__)
+            if constexpr (simd::detail::is_zmm<B>())
+                if (s == 1)
+                {
+                    if constexpr (std::is_same<T, float>::value)
+                        _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << k) - 1), v);
+                    else
+                        _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << k) - 1), v);
+                    return;
+                }
+#endif
             alignas(B::arch_type::alignment()) T lanes[B::size];
             v.store_aligned(lanes);
             for (index_t i = 0; i < k; ++i)
@@ -711,8 +733,9 @@ namespace pyperf_tensor::kernels
             }
             else if (b.in_lane == 1 && b.out_lane == 1)
             {
-                // Strips of 4 registers while a strip of input fits 256 KiB, else 1.
-                const bool wide = b.n * 4 * W * static_cast<index_t>(sizeof(T)) <= (index_t{1} << 18);
+                // Strips of 4 registers (a few cache lines per row: the prefetchers follow
+                // them) while a strip of input and output fits a share of L3 between passes.
+                const bool wide = b.n * 4 * W * static_cast<index_t>(sizeof(T)) <= (index_t{1} << 21);
                 index_t j = 0;
                 if (wide)
                     for (; j + 4 * W <= b.lanes; j += 4 * W)

@@ -110,7 +110,7 @@ namespace pyperf_tensor
         const bool side_by_side = !(in_axis == 1 && out_axis == 1) && in_lane == 1 && out_lane == 1;
         const auto threads = static_cast<index_t>(get_num_threads());
         const index_t grain = side_by_side ? std::max<index_t>(16384 / n, (outer * inner + threads - 1) / threads)
-                                           : std::max<index_t>(1, 16384 / n);
+                                           : std::max<index_t>(1, 4096 / n);
         const T* const in = safe.v.data();
         T* const po = out.data();
         parallel_for(0, outer * inner, grain,
