@@ -1,12 +1,20 @@
-"""Activations against PyTorch CPU (torch.nn.functional) and the usual NumPy formulations,
+"""Activations against PyTorch CPU (torch.nn.functional), the usual NumPy formulations and
+Numba (@njit(parallel=True) loops over rows, as one would write them; when installed),
 float32 matrices at the standard sizes, 1 and 2 threads, softmax / log_softmax along axis -1
 and axis 0. Ours and NumPy write into a preallocated out; torch's functional API allocates
 (its caching allocator makes that cheap), except sigmoid/tanh which take out=."""
+
+import math
 
 import numpy as np
 
 from harness import OURS, torch
 import pyperf_tensor as pt
+
+try:
+    import numba
+except ImportError:  # the Numba column stays empty
+    numba = None
 
 SIZES = (100, 500, 1000, 4000)
 OPS = ("relu", "leaky_relu", "sigmoid", "tanh", "gelu", "gelu_tanh", "silu", "softmax", "log_softmax")
@@ -51,6 +59,79 @@ def _torch(name, tx, to, axis):
     }[name]
 
 
+_NUMBA = {}
+
+
+def _numba_kernels():
+    """The activations as Numba users write them: a prange over rows, math per element."""
+    if _NUMBA or numba is None:
+        return _NUMBA
+    njit, prange = numba.njit(parallel=True, fastmath=False, cache=False), numba.prange
+
+    def pointwise(f):
+        f = numba.njit(f)
+
+        def run(x, o):
+            for i in prange(x.shape[0]):
+                for j in range(x.shape[1]):
+                    o[i, j] = f(x[i, j])
+        return njit(run)
+
+    _NUMBA.update(
+        relu=pointwise(lambda v: v if v > 0 else np.float32(0)),
+        leaky_relu=pointwise(lambda v: v if v > 0 else v * np.float32(0.01)),
+        sigmoid=pointwise(lambda v: np.float32(1) / (np.float32(1) + math.exp(-v))),
+        tanh=pointwise(lambda v: math.tanh(v)),
+        gelu=pointwise(lambda v: np.float32(0.5) * v * (np.float32(1) + math.erf(v * np.float32(0.7071067811865476)))),
+        gelu_tanh=pointwise(lambda v: np.float32(0.5) * v * (np.float32(1) + math.tanh(
+            np.float32(0.7978845608) * (v + np.float32(0.044715) * v * v * v)))),
+        silu=pointwise(lambda v: v / (np.float32(1) + math.exp(-v))),
+    )
+
+    def softmax_rows(x, o, log):
+        for i in prange(x.shape[0]):
+            m = x[i, 0]
+            for j in range(x.shape[1]):
+                m = max(m, x[i, j])
+            s = np.float32(0)
+            for j in range(x.shape[1]):
+                e = math.exp(x[i, j] - m)
+                s += e
+                if not log:
+                    o[i, j] = e
+            for j in range(x.shape[1]):
+                o[i, j] = x[i, j] - m - math.log(s) if log else o[i, j] / s
+
+    def softmax_cols(x, o, log):  # along axis 0: per-column state, rows streamed
+        m, s = x[0].copy(), np.zeros(x.shape[1], x.dtype)
+        for i in range(x.shape[0]):
+            for j in prange(x.shape[1]):
+                m[j] = max(m[j], x[i, j])
+        for i in range(x.shape[0]):
+            for j in prange(x.shape[1]):
+                e = math.exp(x[i, j] - m[j])
+                s[j] += e
+                if not log:
+                    o[i, j] = e
+        for i in range(x.shape[0]):
+            for j in prange(x.shape[1]):
+                o[i, j] = x[i, j] - m[j] - math.log(s[j]) if log else o[i, j] / s[j]
+
+    _NUMBA.update(softmax_rows=njit(softmax_rows), softmax_cols=njit(softmax_cols))
+    return _NUMBA
+
+
+def _numba(name, x, o, axis):
+    k = _numba_kernels()
+    if not k:
+        return None
+    if name in ("softmax", "log_softmax"):
+        f, log = k["softmax_rows" if axis == -1 else "softmax_cols"], name == "log_softmax"
+        return lambda: f(x, o, log)
+    f = k[name]
+    return lambda: f(x, o)
+
+
 def _ours(name, x, o, axis):
     if name == "gelu_tanh":
         return lambda: pt.gelu(x, "tanh", out=o)
@@ -77,4 +158,5 @@ def run(bench, sizes=SIZES, threads=(1, 2), dtype=np.float32, ops=OPS):
                         OURS: _ours(name, x, o, axis),
                         "numpy": _numpy(name, x, o, axis),
                         "torch": _torch(name, tx, to, axis),
+                        "numba": _numba(name, x, o, axis),
                     }, bytes_moved=2 * x.nbytes)

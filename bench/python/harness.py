@@ -39,6 +39,9 @@ def set_threads(n):
     pt.set_num_threads(n)
     if torch is not None:
         torch.set_num_threads(n)
+    numba = sys.modules.get("numba")  # only if a benchmark family uses it
+    if numba is not None:
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
 
 
 def _time_batch(fn, number):

@@ -9,8 +9,11 @@ def main(path, layout_ops=("add", "neg", "exp", "fma")):
     data = json.load(open(path))
     rows = data["rows"]
     one_thread = {(r["op"], r["case"], r["shape"]): r["us"]["pyperf_tensor"] for r in rows if r["threads"] == 1}
-    print("| op | case | threads | pyperf_tensor µs | NumPy µs | PyTorch µs | vs NumPy | vs PyTorch | vs own 1 thread |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    peers = [p for p in ("numpy", "torch", "numba") if any(p in r["us"] for r in rows)]
+    names = {"numpy": "NumPy", "torch": "PyTorch", "numba": "Numba"}
+    print("| op | case | threads | pyperf_tensor µs | " + " | ".join(f"{names[p]} µs" for p in peers) + " | "
+          + " | ".join(f"vs {names[p]}" for p in peers) + " | vs own 1 thread |")
+    print("|---|---|---|---|" + "---|" * (2 * len(peers) + 1))
 
     def cell(d, k, fmt):
         return fmt.format(d[k]) if k in d else "–"
@@ -20,8 +23,9 @@ def main(path, layout_ops=("add", "neg", "exp", "fma")):
             us, sp = r["us"], r["speedup"]
             own = one_thread.get((r["op"], r["case"], r["shape"]))
             scale = f"{own / us['pyperf_tensor']:.2f}x" if own and r["threads"] > 1 else ""
-            print(f"| {r['op']} | {r['case']} | {r['threads']} | {us['pyperf_tensor']:.0f} | {cell(us, 'numpy', '{:.0f}')} | "
-                  f"{cell(us, 'torch', '{:.0f}')} | {cell(sp, 'numpy', '{:.2f}x')} | {cell(sp, 'torch', '{:.2f}x')} | {scale} |")
+            print(f"| {r['op']} | {r['case']} | {r['threads']} | {us['pyperf_tensor']:.0f} | "
+                  + " | ".join(cell(us, p, "{:.0f}") for p in peers) + " | "
+                  + " | ".join(cell(sp, p, "{:.2f}x") for p in peers) + f" | {scale} |")
     if not any("vs_contiguous" in r for r in rows):
         return
     print()
