@@ -51,7 +51,8 @@ def test_float64_sweep_within_the_ulp_bound(isa, name):
 
 def test_float64_gelu_sweep(isa):
     op = POINTWISE["gelu"]
-    x = np.concatenate([np.linspace(-40, 12, 2_601), [0.0, -0.0, 1e-300, -1e-300, 1e300, -1e300]])
+    x = np.concatenate([np.linspace(-40, 12, 2_601), np.linspace(-10.5, 1, 3_001),
+                        [0.0, -0.0, 1e-300, -1e-300, 1e300, -1e300, 5e-324, -5e-324]])
     got, want = op.fn(x), op.numpy(x)
     assert ulp_distance(got, want).max() <= op.ulps_for(np.float64)
 
