@@ -135,9 +135,9 @@ ACTIVATIONS = [
     Op("sigmoid", _wide(sigmoid_ref), FLOATS, ulps=ACT_ULPS),
     Op("tanh", _wide(np.tanh), FLOATS, ulps=ACT_ULPS),
     Op("silu", _wide(silu_ref), FLOATS, ulps=ACT_ULPS),
-    # exact GELU: float32 within 6 ULP (measured max 6 on a 2e5-point sweep of [-12, 12];
-    # the bar was 4), float64 within 4.
-    Op("gelu", _wide(gelu_ref), FLOATS, ulps={np.float32: 6, np.float64: 4}),
+    # exact GELU: float32 within 4 ULP with FMA (AVX2, AVX-512), 5 on SSE2, whose emulated
+    # fma rounds twice (test_activation checks the 4 on FMA ISAs); float64 within 4.
+    Op("gelu", _wide(gelu_ref), FLOATS, ulps={np.float32: 5, np.float64: 4}),
     # float64 tanh-GELU carries its condition number |2u| into the result (x = -20: ~2e4 ULP).
     Op("gelu_tanh", _wide(gelu_tanh_ref), FLOATS, ulps={np.float32: 4, np.float64: 1 << 16},
        fn=lambda x, out=None: pt.gelu(x, "tanh", out=out), pyname="gelu"),
