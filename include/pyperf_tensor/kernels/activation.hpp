@@ -118,6 +118,25 @@ namespace pyperf_tensor::kernels
             return xsimd::bitwise_cast<B>((xsimd::batch_cast<std::int32_t>(n) + I(127)) << 23);
         }
 
+        // exp(y) = 2^n (1 + p) for float32 y in [-87, 88]: returns p = expm1(r), r = y - n ln2
+        // (|r| <= ln2/2, Cody-Waite), by Taylor to r^7 (relative error 1.5e-8), and sets n.
+        // Callers combine 2^n and p with one rounding (expm1 as 2^n p + (2^n - 1), or
+        // m exp(y) as 2^n fma(m, p, m)).
+        template <class B>
+        PYPERF_TENSOR_INLINE B expm1_reduced_f32(const B& y, B& n) noexcept
+        {
+            n = xsimd::nearbyint(y * B(1.44269504088896341f));
+            B r = simd::fma(n, B(-0.693359375f), y);
+            r = simd::fma(n, B(2.12194440e-4f), r);
+            B q = B(1.0f / 5040);
+            q = simd::fma(q, r, B(1.0f / 720));
+            q = simd::fma(q, r, B(1.0f / 120));
+            q = simd::fma(q, r, B(1.0f / 24));
+            q = simd::fma(q, r, B(1.0f / 6));
+            q = simd::fma(q, r, B(0.5f));
+            return simd::fma(r * r, q, r);
+        }
+
         // float32 tanh(x) = sign(x) * (-em / (2 + em)), em = expm1(-2|x|) computed as
         // 2^n * p + (2^n - 1) with p = expm1(r) (Taylor to r^7, |r| <= ln2/2: relative
         // error 1.5e-8) and one rounding (fma). |x| is clamped at 15 (tanh is 1 in
@@ -127,16 +146,8 @@ namespace pyperf_tensor::kernels
         {
             const B sign = x & B(-0.0f);
             const B y = xsimd::max(B(-30.0f), B(-2.0f) * xsimd::abs(x)); // NaN: max returns its 2nd operand
-            const B n = xsimd::nearbyint(y * B(1.44269504088896341f));
-            B r = simd::fma(n, B(-0.693359375f), y);
-            r = simd::fma(n, B(2.12194440e-4f), r);
-            B q = B(1.0f / 5040);
-            q = simd::fma(q, r, B(1.0f / 720));
-            q = simd::fma(q, r, B(1.0f / 120));
-            q = simd::fma(q, r, B(1.0f / 24));
-            q = simd::fma(q, r, B(1.0f / 6));
-            q = simd::fma(q, r, B(0.5f));
-            const B p = simd::fma(r * r, q, r);
+            B n;
+            const B p = expm1_reduced_f32(y, n);
             const B s = exp2_int_f32(n);
             const B em = simd::fma(s, p, s - B(1.0f));
             return (B(0.0f) - em) / (B(2.0f) + em) | sign;
@@ -200,18 +211,9 @@ namespace pyperf_tensor::kernels
             {
                 // exp(-h/2) = 2^n (1 + p), p = expm1(r) (Taylor to r^7), applied to m as
                 // 2^n fma(m, p, m): one rounding where exp-then-multiply has three.
-                const B y = h * B(-0.5f); // in [-50, 0]
-                const B n = xsimd::nearbyint(y * B(1.44269504088896341f));
-                B r = simd::fma(n, B(-0.693359375f), y);
-                r = simd::fma(n, B(2.12194440e-4f), r);
-                B q = B(1.0f / 5040);
-                q = simd::fma(q, r, B(1.0f / 720));
-                q = simd::fma(q, r, B(1.0f / 120));
-                q = simd::fma(q, r, B(1.0f / 24));
-                q = simd::fma(q, r, B(1.0f / 6));
-                q = simd::fma(q, r, B(0.5f));
-                const B p = simd::fma(r * r, q, r);
-                xe = simd::fma(m, p, m) * exp2_int_f32(n); // 2^n >= 2^-73: exact scaling
+                B n;
+                const B p = expm1_reduced_f32(h * B(-0.5f), n); // the argument is in [-50, 0]
+                xe = simd::fma(m, p, m) * exp2_int_f32(n);      // 2^n >= 2^-73: exact scaling
             }
             else
                 xe = m * simd::exp(h * B(-0.5));
