@@ -153,4 +153,17 @@ namespace pyperf_tensor::bindings
                                   return py::array(py::dtype::of<T>(), s, st);
                               });
     }
+
+    int read_axis(py::handle a, const char* op, const char* expected)
+    {
+        if (PyBool_Check(a.ptr()) || !PyIndex_Check(a.ptr()))
+            throw dtype_error(std::string(op) + ": axis must be " + expected + ", got "
+                              + std::string(py::str(py::type::handle_of(a).attr("__name__"))));
+        const long long v = PyLong_AsLongLong(py::reinterpret_steal<py::object>(PyNumber_Index(a.ptr())).ptr());
+        if (PyErr_Occurred())
+            throw py::error_already_set();
+        if (v < -(1LL << 30) || v > (1LL << 30))
+            throw axis_error(std::string(op) + ": axis " + std::to_string(v) + " is out of bounds");
+        return static_cast<int>(v);
+    }
 } // namespace pyperf_tensor::bindings

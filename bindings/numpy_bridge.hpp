@@ -78,6 +78,10 @@ namespace pyperf_tensor::bindings
         py::handle scalar;             // the Python scalar
     };
 
+    // One axis argument: a Python int or integer NumPy scalar (not a bool or a float:
+    // TypeError "op: axis must be <expected>, got <type>"); AxisError past +-2^30.
+    int read_axis(py::handle a, const char* op, const char* expected);
+
     // Reads `obj` as an operand of `op` named `arg`; TypeError for anything else.
     operand read_operand(py::handle obj, const char* op, const char* arg);
 

@@ -19,18 +19,7 @@ namespace pyperf_tensor::bindings
         {
             if (axis.is_none())
                 return all_axes;
-            auto one = [&](py::handle a)
-            {
-                if (PyBool_Check(a.ptr()) || !PyIndex_Check(a.ptr()))
-                    throw dtype_error(std::string(op) + ": axis must be None, an int or a tuple of ints, got "
-                                      + std::string(py::str(py::type::handle_of(a).attr("__name__"))));
-                const long long v = PyLong_AsLongLong(py::reinterpret_steal<py::object>(PyNumber_Index(a.ptr())).ptr());
-                if (PyErr_Occurred())
-                    throw py::error_already_set();
-                if (v < -(1LL << 30) || v > (1LL << 30))
-                    throw axis_error(std::string(op) + ": axis " + std::to_string(v) + " is out of bounds");
-                return static_cast<int>(v);
-            };
+            auto one = [&](py::handle a) { return read_axis(a, op, "None, an int or a tuple of ints"); };
             if (py::isinstance<py::tuple>(axis))
             {
                 std::vector<int> list;

@@ -17,7 +17,6 @@
 #include <limits>
 #include <type_traits>
 
-#include "../simd/gather.hpp"
 #include "../simd/loop.hpp"
 #include "../simd/math.hpp"
 #include "../simd/widen.hpp"
@@ -75,17 +74,6 @@ namespace pyperf_tensor::kernels
             if (std::isinf(x))
                 return gate_at_infinity(x);
             return x / (W(1) + std::exp(-x));
-        }
-
-        // exp(s) for s in [ln(FLT_MIN), 0] (float32), no edge handling.
-        template <class B>
-        PYPERF_TENSOR_INLINE B exp_normal_f32(const B& s) noexcept
-        {
-#if defined(__AVX512F__)
-            if constexpr (simd::detail::is_zmm<B>())
-                return simd::detail::exp_f32_zmm(s);
-#endif
-            return simd::detail::exp_f32(s);
         }
 
         // The rounding error of p = a * b: a * b == p + error exactly (barring overflow).

@@ -147,39 +147,27 @@ namespace pyperf_tensor
         }
     } // namespace detail
 
-    template <class Out, class X>
-    void softmax_into(Out&& out, const X& x, int axis = -1)
-    {
-        detail::softmax_into(out, x, axis, false);
-    }
-    template <class X>
-    auto softmax(const X& x, int axis = -1)
-    {
-        auto out = tensor<detail::value_t<X>>::uninitialized(make_view(x).shape());
-        detail::softmax_into(out, x, axis, false);
-        return out;
-    }
-    template <class X>
-    void softmax_(X&& x, int axis = -1)
-    {
-        detail::softmax_into(x, x, axis, false);
+// name(x, axis) -> tensor, name_into(out, x, axis), name_(x, axis) in place.
+#define PYPERF_TENSOR_SOFTMAX_FORMS(name, log)                                                                         \
+    template <class Out, class X>                                                                                      \
+    void name##_into(Out&& out, const X& x, int axis = -1)                                                             \
+    {                                                                                                                  \
+        detail::softmax_into(out, x, axis, log);                                                                       \
+    }                                                                                                                  \
+    template <class X>                                                                                                 \
+    auto name(const X& x, int axis = -1)                                                                               \
+    {                                                                                                                  \
+        auto out = tensor<detail::value_t<X>>::uninitialized(make_view(x).shape());                                    \
+        detail::softmax_into(out, x, axis, log);                                                                       \
+        return out;                                                                                                    \
+    }                                                                                                                  \
+    template <class X>                                                                                                 \
+    void name##_(X&& x, int axis = -1)                                                                                 \
+    {                                                                                                                  \
+        detail::softmax_into(x, x, axis, log);                                                                         \
     }
 
-    template <class Out, class X>
-    void log_softmax_into(Out&& out, const X& x, int axis = -1)
-    {
-        detail::softmax_into(out, x, axis, true);
-    }
-    template <class X>
-    auto log_softmax(const X& x, int axis = -1)
-    {
-        auto out = tensor<detail::value_t<X>>::uninitialized(make_view(x).shape());
-        detail::softmax_into(out, x, axis, true);
-        return out;
-    }
-    template <class X>
-    void log_softmax_(X&& x, int axis = -1)
-    {
-        detail::softmax_into(x, x, axis, true);
-    }
+    PYPERF_TENSOR_SOFTMAX_FORMS(softmax, false)
+    PYPERF_TENSOR_SOFTMAX_FORMS(log_softmax, true)
+#undef PYPERF_TENSOR_SOFTMAX_FORMS
 } // namespace pyperf_tensor
