@@ -196,6 +196,41 @@ def test_argmax_returns_the_first_maximum_and_the_first_nan(isa):
     assert pt.argmax(m.T) == np.argmax(m.T)  # C-order index of a transposed view
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_extremum_and_its_first_position_anywhere_in_a_run(isa, dtype):
+    """max/min/argmax/argmin over contiguous runs of every length class (shorter than a
+    register, groups of registers, a remainder, an overlapping last register, pieces of
+    4096 and the joins between them), with the extremum (twice, and as -0/+0 ties) or a
+    NaN placed in each of those regions."""
+    rng = np.random.default_rng(7)
+    floating = np.dtype(dtype).kind == "f"
+    for n in (3, 8, 15, 16, 17, 31, 33, 63, 64, 65, 100, 129, 1000, 4095, 4096, 4097, 4111, 4112,
+              4113, 8192 + 70, 12345):
+        positions = sorted({0, 1, 7, 8, 15, 16, 63, 64, n // 2, n - 17, n - 16, n - 9, n - 2, n - 1,
+                            4095, 4096, 4097, *rng.integers(0, n, 6).tolist()})
+        positions = [i for i in positions if 0 <= i < n]
+        for i in positions:
+            x = rng.integers(-1000, 1000, n).astype(dtype)
+            for big, name in ((5000, "max"), (-5000, "min")):
+                y = x.copy()
+                y[i] = big
+                y[min(n - 1, i + 5)] = big  # a later tie: the first one counts
+                for fn in (name, "arg" + name):
+                    assert getattr(pt, fn)(y) == getattr(np, fn)(y), (fn, n, i)
+            if floating:
+                y = x.copy()
+                y[i] = np.nan
+                assert np.isnan(pt.max(y)) and np.isnan(pt.min(y)), (n, i)
+                assert pt.argmax(y) == i and pt.argmin(y) == i, (n, i)
+                z = np.full(n, -0.0, dtype)
+                z[i] = 0.0
+                assert pt.argmax(z) == 0 and pt.argmin(z) == 0 and pt.max(z) == 0
+    m = rng.standard_normal((37, 1000)).astype(dtype) if floating else rng.integers(-9, 9, (37, 1000)).astype(dtype)
+    m[5, 990] = np.nan if floating else 100
+    for fn in ("max", "min", "argmax", "argmin"):
+        np.testing.assert_array_equal(getattr(pt, fn)(m, axis=-1), getattr(np, fn)(m, axis=-1), err_msg=fn)
+
+
 def test_result_types_follow_numpy():
     f32, i32 = np.ones((3, 4), np.float32), np.ones((3, 4), np.int32)
     assert pt.sum(f32).dtype == np.float32 and pt.mean(f32).dtype == np.float32

@@ -17,6 +17,7 @@
 #include "../core/shape.hpp"
 #include "../simd/arch.hpp"
 #include "../simd/loop.hpp"
+#include "../simd/math.hpp"
 #include "../simd/widen.hpp"
 
 namespace pyperf_tensor::kernels
@@ -32,7 +33,7 @@ namespace pyperf_tensor::kernels
     {
         template <class T>
         using acc = wide_t<T>;
-        static constexpr bool centered = false, arg = false;
+        static constexpr bool centered = false, arg = false, extremum = false;
         template <class A>
         static constexpr A identity() noexcept
         {
@@ -97,7 +98,7 @@ namespace pyperf_tensor::kernels
     {
         template <class T>
         using acc = T;
-        static constexpr bool centered = false, arg = false, additive = false;
+        static constexpr bool centered = false, arg = false, additive = false, extremum = true, is_max = Max;
         template <class A>
         static constexpr A identity() noexcept
         {
@@ -253,13 +254,12 @@ namespace pyperf_tensor::kernels
 
         // Op over n contiguous elements: 8 SIMD accumulators (enough to hide the add
         // latency), emptied every 16 batches into a pairwise combination; then the lanes,
-        // then the scalar tail. max/min run a plain max/min and look for NaNs apart.
+        // then the scalar tail.
         template <class Arch, class Op, class A, class T>
         inline A run_wide(const T* p, index_t n, double c) noexcept
         {
             using AB = xsimd::batch<A, Arch>;
             constexpr index_t W = AB::size, U = 8, leaf = 2 * U * W;
-            constexpr bool nan_apart = Op::template tracks_nan<A>;
             auto value = [&](const AB& x) -> AB
             {
                 if constexpr (Op::centered)
@@ -273,14 +273,7 @@ namespace pyperf_tensor::kernels
             const AB none(Op::template identity<A>());
             pairwise<AB, Op, Arch> pw;
             AB acc[U];
-            xsimd::batch_bool<A, Arch> nan(false);
-            auto add = [&](auto u, const T* q)
-            {
-                const AB x = value(simd::load_widened<AB>(q));
-                acc[u] = Op::step(acc[u], x);
-                if constexpr (nan_apart)
-                    nan = nan | xsimd::isnan(x);
-            };
+            auto add = [&](auto u, const T* q) { acc[u] = Op::combine(acc[u], value(simd::load_widened<AB>(q))); };
             auto push = [&]
             {
                 simd::unrolled<U / 2>([&](auto u) { acc[u] = Op::combine(acc[u], acc[u + U / 2]); });
@@ -292,7 +285,7 @@ namespace pyperf_tensor::kernels
             for (; i + U * W <= n; i += U * W)
             {
                 simd::unrolled<U>([&](auto u) { add(u, p + i + u * W); });
-                if (!nan_apart && (i + U * W) % leaf == 0)
+                if ((i + U * W) % leaf == 0)
                 {
                     push();
                     simd::unrolled<U>([&](auto u) { acc[u] = none; });
@@ -319,9 +312,6 @@ namespace pyperf_tensor::kernels
                 else
                     tail = Op::combine(tail, static_cast<A>(p[i]));
             }
-            if constexpr (nan_apart)
-                if (xsimd::any(nan))
-                    return std::numeric_limits<A>::quiet_NaN();
             return Op::combine(body, tail);
         }
 
@@ -336,7 +326,66 @@ namespace pyperf_tensor::kernels
             return h < n ? h : n;
         }
 
-        // Op over n contiguous elements, loads aligned after a scalar head. Float sums
+        // max / min of n >= W contiguous elements: a plain max/min per batch, each group
+        // of U batches combined as a tree into the running batch. Max and min are
+        // idempotent, so the first batch may overlap the next (the others then load from
+        // aligned addresses) and so may the last. NaNs are found apart by one
+        // ordered-compare per pair of batches (a NaN-propagating max costs two
+        // instructions per batch; this, one and a half). If `groups` is given, it
+        // receives each group's batch: W values per group of U W elements, the groups
+        // starting at unaligned_head(p, n) (argmax searches those first).
+        template <class Arch, class Op, class T>
+        inline T run_extremum(const T* p, index_t n, T* groups = nullptr) noexcept
+        {
+            using B = xsimd::batch<T, Arch>;
+            constexpr index_t W = B::size, U = 4;
+            constexpr bool floating = std::is_floating_point<T>::value;
+            typename B::batch_bool_type ordered(true);
+            auto check = [&](const B& a, const B& b)
+            {
+                if constexpr (floating)
+                    ordered = simd::still_ordered(ordered, a, b);
+            };
+            B acc = B::load_unaligned(p);
+            check(acc, acc);
+            const index_t h = unaligned_head<Arch>(p, n);
+            index_t i = h;
+            for (; i + U * W <= n; i += U * W)
+            {
+                B x[U];
+                simd::unrolled<U>([&](auto u) { x[u] = B::load_unaligned(p + i + u * W); });
+                check(x[0], x[1]);
+                check(x[2], x[3]);
+                const B g = Op::step(Op::step(x[0], x[1]), Op::step(x[2], x[3]));
+                if (groups)
+                    g.store_aligned(groups + (i - h) / U);
+                acc = Op::step(acc, g);
+            }
+            for (; i + W <= n; i += W) // fewer than U batches left
+            {
+                const B x = B::load_unaligned(p + i);
+                acc = Op::step(acc, x);
+                check(x, x);
+            }
+            if (i < n)
+            {
+                const B x = B::load_unaligned(p + n - W);
+                acc = Op::step(acc, x);
+                check(x, x);
+            }
+            if constexpr (floating)
+                if (!xsimd::all(ordered))
+                    return std::numeric_limits<T>::quiet_NaN();
+            alignas(Arch::alignment()) T l[W]; // no NaN left: a branch-free fold of the lanes
+            acc.store_aligned(l);
+            for (index_t w = W / 2; w >= 1; w /= 2)
+                for (index_t k = 0; k < w; ++k)
+                    l[k] = (Op::is_max ? l[k + w] > l[k] : l[k + w] < l[k]) ? l[k + w] : l[k];
+            return l[0];
+        }
+
+        // Op over n contiguous elements, loads aligned after a scalar head (max and min:
+        // after an overlapping batch). Float sums
         // (sum, mean, the squared deviations of var) add 8 batches in float32 (a 3-level
         // tree) and accumulate those in float64: 3 float32 roundings per element instead
         // of NumPy's log2(n), at the speed of float32 loads (a float64 conversion per
@@ -344,6 +393,9 @@ namespace pyperf_tensor::kernels
         template <class Arch, class Op, class A, class T>
         inline A run_contiguous(const T* p, index_t n, double c) noexcept
         {
+            if constexpr (Op::extremum)
+                return n >= static_cast<index_t>(xsimd::batch<T, Arch>::size) ? run_extremum<Arch, Op>(p, n)
+                                                                              : run_scalar<Arch, Op, A>(p, n, 1, c);
             // Aligned loads pay off on long runs; short ones (rows) skip the scalar head.
             const index_t h = n >= 4096 ? unaligned_head<Arch>(p, n) : 0;
             const A head = run_scalar<Arch, Op, A>(p, h, 1, c);
@@ -560,81 +612,55 @@ namespace pyperf_tensor::kernels
             best_index = bi;
         }
 
-        // argmax / argmin of n contiguous elements: U independent (best value, index)
-        // pairs per lane (indices kept as T: exact, as the engine's blocks are at most 2^14
-        // long), merged at the end. A NaN anywhere sends the run to the scalar loop, which
-        // finds the first one.
+        // argmax / argmin of n contiguous elements, in pieces of at most 4096 (which stay
+        // in L1 between the passes), each in two passes: the extremum (NaN if the piece
+        // holds one; run_extremum keeps each group's batch), then its first occurrence:
+        // the first group holding it, then the first element in that group. Cheaper than
+        // carrying (value, index) pairs through selects. A NaN makes it the first NaN.
         template <class Arch, class Op, class T>
         inline void arg_contiguous(const T* p, index_t n, T& best_value, index_t& best_index) noexcept
         {
             using B = xsimd::batch<T, Arch>;
-            constexpr index_t W = B::size, U = 4;
-            if (n < U * W)
+            constexpr index_t W = B::size, U = 4, piece = 4096;
+            if (n < W)
             {
                 arg_scalar<Arch, Op>(p, n, 1, best_value, best_index);
                 return;
             }
-            B best[U], at[U];
-            const B lanes = simd::iota<B>(), step(T(U * W));
-            xsimd::batch_bool<T, Arch> nan(false);
-            simd::unrolled<U>(
-                [&](auto u)
-                {
-                    best[u] = B::load_unaligned(p + u * W);
-                    at[u] = lanes + B(static_cast<T>(u * W));
-                    if constexpr (std::is_floating_point<T>::value)
-                        nan = nan | xsimd::isnan(best[u]);
-                });
-            B idx = lanes + step;
-            index_t i = U * W;
-            for (; i + U * W <= n; i += U * W, idx = idx + step)
-                simd::unrolled<U>(
-                    [&](auto u)
-                    {
-                        const B x = B::load_unaligned(p + i + u * W);
-                        const auto take = Op::is_max ? x > best[u] : x < best[u];
-                        best[u] = xsimd::select(take, x, best[u]);
-                        at[u] = xsimd::select(take, idx + B(static_cast<T>(u * W)), at[u]);
-                        if constexpr (std::is_floating_point<T>::value)
-                            nan = nan | xsimd::isnan(x);
-                    });
-            for (; i + W <= n; i += W, idx = idx + B(T(W))) // the last full batches, into pair 0
+            alignas(Arch::alignment()) T groups[piece / U];
+            for (index_t s = 0; s < n;)
             {
-                const B x = B::load_unaligned(p + i);
-                const auto take = Op::is_max ? x > best[0] : x < best[0];
-                best[0] = xsimd::select(take, x, best[0]);
-                at[0] = xsimd::select(take, idx, at[0]);
-                if constexpr (std::is_floating_point<T>::value)
-                    nan = nan | xsimd::isnan(x);
+                const index_t len = n - s < piece + W ? n - s : piece; // no piece shorter than W
+                const T* q = p + s;
+                const T m = run_extremum<Arch, extremum_op<Op::is_max>>(q, len, groups);
+                index_t i = 0;
+                if (m != m)
+                    while (q[i] == q[i])
+                        ++i;
+                else
+                {
+                    if (!xsimd::any(B::load_unaligned(q) == B(m))) // else it is in the first batch
+                    {
+                        const index_t h = unaligned_head<Arch>(q, len), full = (len - h) / (U * W);
+                        auto holds = [&](index_t g) { return B::load_aligned(groups + g * W) == B(m); };
+                        while (i + 4 <= full && !xsimd::any((holds(i) | holds(i + 1)) | (holds(i + 2) | holds(i + 3))))
+                            i += 4;
+                        while (i < full && !xsimd::any(holds(i)))
+                            ++i;
+                        for (i = h + i * U * W; i + W <= len && !xsimd::any(B::load_unaligned(q + i) == B(m)); i += W)
+                        {
+                        }
+                    }
+                    while (q[i] != m) // within W elements of i
+                        ++i;
+                }
+                if (s == 0 || Op::prefer(q[i], s + i, best_value, best_index))
+                {
+                    best_value = q[i];
+                    best_index = s + i;
+                }
+                s += len;
             }
-            if constexpr (std::is_floating_point<T>::value)
-                if (xsimd::any(nan))
-                {
-                    arg_scalar<Arch, Op>(p, n, 1, best_value, best_index);
-                    return;
-                }
-            // Merge the U pairs lane by lane (no NaN here), then across lanes: the best
-            // value, and the smallest index holding it.
-            simd::unrolled<U - 1>(
-                [&](auto v)
-                {
-                    constexpr std::size_t u = v + 1;
-                    const auto take =
-                        (Op::is_max ? best[u] > best[0] : best[u] < best[0]) | ((best[u] == best[0]) & (at[u] < at[0]));
-                    best[0] = xsimd::select(take, best[u], best[0]);
-                    at[0] = xsimd::select(take, at[u], at[0]);
-                });
-            T bv = Op::is_max ? lanes_combined<max_op>(best[0]) : lanes_combined<min_op>(best[0]);
-            index_t bi = static_cast<index_t>(
-                lanes_combined<min_op>(xsimd::select(best[0] == B(bv), at[0], B(std::numeric_limits<T>::max()))));
-            for (; i < n; ++i)
-                if (Op::prefer(p[i], i, bv, bi))
-                {
-                    bv = p[i];
-                    bi = i;
-                }
-            best_value = bv;
-            best_index = bi;
         }
 
         // argmax / argmin with outputs side by side (os == 1).
