@@ -385,27 +385,26 @@ namespace pyperf_tensor::kernels
         }
 
         // Op over n contiguous elements, loads aligned after a scalar head (max and min:
-        // after an overlapping batch). Float sums
-        // (sum, mean, the squared deviations of var) add 8 batches in float32 (a 3-level
-        // tree) and accumulate those in float64: 3 float32 roundings per element instead
-        // of NumPy's log2(n), at the speed of float32 loads (a float64 conversion per
-        // element was the bottleneck).
+        // after an overlapping batch). Float sums (sum, mean, the squared deviations of
+        // var) add 8 batches in float32 (a 3-level tree) and accumulate those in float64:
+        // 3 float32 roundings per element instead of NumPy's up to 19 + log2(n / 128), at
+        // the speed of float32 loads (a float64 conversion per element was the
+        // bottleneck). Two groups per conversion saved nothing measurable and cost a
+        // rounding. The elements before the first aligned address and after the last full
+        // batch come in as two partial batches, so every other load is aligned.
         template <class Arch, class Op, class A, class T>
         inline A run_contiguous(const T* p, index_t n, double c) noexcept
         {
             if constexpr (Op::extremum)
                 return n >= static_cast<index_t>(xsimd::batch<T, Arch>::size) ? run_extremum<Arch, Op>(p, n)
                                                                               : run_scalar<Arch, Op, A>(p, n, 1, c);
-            // Aligned loads pay off on long runs; short ones (rows) skip the scalar head.
-            const index_t h = n >= 4096 ? unaligned_head<Arch>(p, n) : 0;
-            const A head = run_scalar<Arch, Op, A>(p, h, 1, c);
-            p += h;
-            n -= h;
             if constexpr (std::is_same<T, float>::value && std::is_same<A, double>::value && Op::additive)
             {
                 using TB = xsimd::batch<float, Arch>;
                 using AB = xsimd::batch<double, Arch>;
                 constexpr index_t W = TB::size, U = 8;
+                if (n < W)
+                    return run_scalar<Arch, Op, A>(p, n, 1, c);
                 const TB centre(static_cast<float>(c));
                 auto load = [&](const float* q)
                 {
@@ -425,32 +424,40 @@ namespace pyperf_tensor::kernels
                     lo = Op::combine(lo, l);
                     hi = Op::combine(hi, r);
                 };
-                index_t i = 0;
-                for (; i + U * W <= n; i += U * W)
+                auto group = [&](const float* q) // U batches as a tree
                 {
                     TB g[U];
-                    simd::unrolled<U>([&](auto u) { g[u] = load(p + i + u * W); });
+                    simd::unrolled<U>([&](auto u) { g[u] = load(q + u * W); });
                     simd::unrolled<4>([&](auto u) { g[u] = Op::combine(g[u], g[u + 4]); });
                     simd::unrolled<2>([&](auto u) { g[u] = Op::combine(g[u], g[u + 2]); });
-                    add(Op::combine(g[0], g[1]));
-                }
-                if (i + W <= n) // fewer than U batches left: one more group
+                    return Op::combine(g[0], g[1]);
+                };
+                // The head and the tail: the lanes of two batches inside the run, others 0.
+                const TB lane = simd::iota<TB>();
+                const index_t h = unaligned_head<Arch>(p, n);
+                const index_t k = (n - h) % W;
+                TB edges = xsimd::select(lane < TB(static_cast<float>(h)), load(p), TB(0.0f));
+                edges = edges + xsimd::select(lane >= TB(static_cast<float>(W - k)), load(p + n - W), TB(0.0f));
+                const index_t end = n - k;
+                index_t i = h;
+                for (; i + U * W <= end; i += U * W)
+                    add(group(p + i));
+                if (i < end) // fewer than U batches left
                 {
                     TB t = load(p + i);
-                    for (i += W; i + W <= n; i += W)
+                    for (i += W; i < end; i += W)
                         t = Op::combine(t, load(p + i));
-                    add(t);
+                    edges = edges + t;
                 }
-                A tail = Op::template identity<A>();
-                for (; i < n; ++i)
-                {
-                    const double d = Op::centered ? static_cast<double>(p[i]) - c : static_cast<double>(p[i]);
-                    tail = Op::combine(tail, Op::centered ? d * d : d);
-                }
-                return Op::combine(Op::combine(head, lanes_combined<Op>(Op::combine(lo, hi))), tail);
+                add(edges);
+                return lanes_combined<Op>(Op::combine(lo, hi));
             }
             else
-                return Op::combine(head, run_wide<Arch, Op, A>(p, n, c));
+            {
+                // Aligned loads pay off on long runs; short ones (rows) skip the scalar head.
+                const index_t h = n >= 4096 ? unaligned_head<Arch>(p, n) : 0;
+                return Op::combine(run_scalar<Arch, Op, A>(p, h, 1, c), run_wide<Arch, Op, A>(p + h, n - h, c));
+            }
         }
 
         // Outputs side by side (os == 1): blocks of 32 rows are walked row by row across
