@@ -17,6 +17,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "../simd/gather.hpp"
 #include "../simd/loop.hpp"
 #include "../simd/math.hpp"
 #include "../simd/widen.hpp"
@@ -403,45 +404,6 @@ namespace pyperf_tensor::kernels
 
     namespace detail
     {
-        // k < B::size elements at p (stride s) as a batch, the other lanes `fill`
-        // (AVX-512: one masked load when contiguous).
-        template <class B, class T>
-        PYPERF_TENSOR_INLINE B load_part(const T* p, index_t s, index_t k, T fill) noexcept
-        {
-#if defined(__AVX512F__)
-            if constexpr (simd::detail::is_zmm<B>())
-                if (s == 1)
-                {
-                    if constexpr (std::is_same<T, float>::value)
-                        return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), static_cast<__mmask16>((1u << k) - 1), p);
-                    else
-                        return _mm512_mask_loadu_pd(_mm512_set1_pd(fill), static_cast<__mmask8>((1u << k) - 1), p);
-                }
-#endif
-            alignas(B::arch_type::alignment()) T lanes[B::size];
-            for (index_t i = 0; i < static_cast<index_t>(B::size); ++i)
-                lanes[i] = i < k ? p[i * s] : fill;
-            return B::load_aligned(lanes);
-        }
-        template <class B, class T>
-        PYPERF_TENSOR_INLINE void store_part(T* p, index_t s, index_t k, const B& v) noexcept
-        {
-#if defined(__AVX512F__)
-            if constexpr (simd::detail::is_zmm<B>())
-                if (s == 1)
-                {
-                    if constexpr (std::is_same<T, float>::value)
-                        _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << k) - 1), v);
-                    else
-                        _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << k) - 1), v);
-                    return;
-                }
-#endif
-            alignas(B::arch_type::alignment()) T lanes[B::size];
-            v.store_aligned(lanes);
-            for (index_t i = 0; i < k; ++i)
-                p[i * s] = lanes[i];
-        }
 
         // The largest lane (NaN lanes may be skipped: the caller's sum catches NaN).
         template <class B>
@@ -549,14 +511,14 @@ namespace pyperf_tensor::kernels
             {
                 if (Contiguous && k == W)
                     return B::load_unaligned(p + i);
-                return load_part<B>(p + i * s, s, k, fill);
+                return simd::load_part<B>(p + i * s, s, k, fill);
             };
             auto store = [&](index_t i, index_t k, const B& v)
             {
                 if (Contiguous && k == W)
                     v.store_unaligned(out + i);
                 else
-                    store_part(out + i * so, so, k, v);
+                    simd::store_part(out + i * so, so, k, v);
             };
             const index_t body = n / (U * W) * (U * W);
 
@@ -662,14 +624,14 @@ namespace pyperf_tensor::kernels
                 if constexpr (Full)
                     return B::load_unaligned(p + u * W);
                 else
-                    return load_part<B>(p, 1, lanes, fill);
+                    return simd::load_part<B>(p, 1, lanes, fill);
             };
             auto store = [&](T* p, index_t u, const B& v)
             {
                 if constexpr (Full)
                     v.store_unaligned(p + u * W);
                 else
-                    store_part(p, 1, lanes, v);
+                    simd::store_part(p, 1, lanes, v);
             };
             B m[S], mn[S];
             simd::unrolled<S>([&](auto u) { m[u] = B(ninf), mn[u] = B(-ninf); });

@@ -345,18 +345,39 @@ namespace pyperf_tensor::kernels
             }
         }
 
-        // Rows [0, rows_done) (a multiple of W) of a block whose inputs in tmask are
-        // transposed (outer stride 1). Each band of W rows is handled in chunks of C
-        // columns: the transposed inputs' W x C piece is read as W-wide batches along its
-        // contiguous axis, transposed in registers and stored to a buffer that stays in
-        // L1 (rows padded by one batch against cache-set conflicts); then the ordinary
+        // Columns [0, full) (a multiple of W) of h rows of a transposed input (H: h known
+        // at compile time, else 0) into the buffer, one W x W tile at a time.
+        template <class Arch, index_t H, class T>
+        PYPERF_TENSOR_INLINE void transposed_tiles(const T* src, index_t stride, T* dst, index_t pitch, index_t full,
+                                                   index_t h = H) noexcept
+        {
+            using B = xsimd::batch<T, Arch>;
+            constexpr index_t W = static_cast<index_t>(B::size);
+            for (index_t c = 0; c < full; c += W)
+            {
+                B tile[B::size];
+                for (index_t j = 0; j < W; ++j)
+                    tile[j] = H == W ? B::load_unaligned(src + (c + j) * stride)
+                                     : simd::load_part<B>(src + (c + j) * stride, 1, h, T(0));
+                simd::transpose<Arch>(tile);
+                for (index_t r = 0; r < (H == W ? W : h); ++r)
+                    tile[r].store_aligned(dst + r * pitch + c);
+            }
+        }
+
+        // A block whose inputs in tmask are transposed (outer stride 1), in bands of at
+        // most W rows. Each band is handled in chunks of C columns: the transposed
+        // inputs' piece is read as W-wide batches along its contiguous axis (partial ones
+        // for a partial band), transposed in registers and stored to a buffer that stays
+        // in L1 (rows padded by one batch against cache-set conflicts); then the ordinary
         // row kernel runs on the band, reading those inputs from the buffer. The output
         // and the other inputs are then walked one row at a time, which the hardware
         // prefetchers follow: writing W x W tiles straight to W output rows (and reading W
         // rows of every other input per tile) made add 2.6x and fma 4.3x slower than
-        // contiguous; this way 1.6x and 2.1-2.4x.
+        // contiguous. The first band ends where the first transposed input's batches
+        // become register-aligned (unaligned, half of them straddled two cache lines).
         template <class Arch, class Op, class T, bool Stream, std::size_t N>
-        inline void transposed_bands(const Op& op, const block<T, N>& b, unsigned tmask, index_t rows_done) noexcept
+        inline void transposed_bands(const Op& op, const block<T, N>& b, unsigned tmask) noexcept
         {
             using B = xsimd::batch<T, Arch>;
             constexpr index_t W = static_cast<index_t>(B::size);
@@ -366,7 +387,18 @@ namespace pyperf_tensor::kernels
             alignas(Arch::alignment()) T buffer[N][W * pitch];
             std::array<const T*, N> in;
             std::array<index_t, N> s;
-            for (index_t r0 = 0; r0 < rows_done; r0 += W)
+            std::size_t first = 0;
+            while (!(tmask >> first & 1u))
+                ++first;
+            const auto address = reinterpret_cast<std::uintptr_t>(b.in[first]);
+            index_t r1 = address % sizeof(T) ? W
+                                             : static_cast<index_t>((Arch::alignment() - address % Arch::alignment())
+                                                                    % Arch::alignment() / sizeof(T));
+            for (index_t r0 = 0; r0 < b.n_outer; r0 = r1, r1 = std::min(r0 + W, b.n_outer))
+            {
+                const index_t h = r1 - r0;
+                if (h == 0)
+                    continue;
                 for (index_t c0 = 0; c0 < b.n_inner; c0 += C)
                 {
                     const index_t cw = std::min(C, b.n_inner - c0), full = cw / W * W;
@@ -376,20 +408,15 @@ namespace pyperf_tensor::kernels
                             continue;
                         const T* src = b.in[k] + r0 + c0 * b.in_inner[k];
                         T* dst = buffer[k];
-                        for (index_t c = 0; c < full; c += W)
-                        {
-                            B tile[B::size];
-                            for (index_t j = 0; j < W; ++j)
-                                tile[j] = B::load_unaligned(src + (c + j) * b.in_inner[k]);
-                            simd::transpose<Arch>(tile);
-                            for (index_t r = 0; r < W; ++r)
-                                tile[r].store_aligned(dst + r * pitch + c);
-                        }
+                        if (h == W)
+                            transposed_tiles<Arch, W>(src, b.in_inner[k], dst, pitch, full);
+                        else
+                            transposed_tiles<Arch, 0>(src, b.in_inner[k], dst, pitch, full, h);
                         for (index_t c = full; c < cw; ++c)
-                            for (index_t r = 0; r < W; ++r)
+                            for (index_t r = 0; r < h; ++r)
                                 dst[r * pitch + c] = src[c * b.in_inner[k] + r];
                     }
-                    for (index_t r = 0; r < W; ++r)
+                    for (index_t r = 0; r < h; ++r)
                     {
                         for (std::size_t k = 0; k < N; ++k)
                         {
@@ -401,18 +428,7 @@ namespace pyperf_tensor::kernels
                                                           std::make_integer_sequence<unsigned, (1u << N)>{});
                     }
                 }
-        }
-
-        // Rows [r0, r1) of a block with a transposed input, walked column by column so the
-        // transposed input is read along its contiguous axis (fewer than W rows: the rest
-        // of the tiles).
-        template <class Arch, class Op, class T, std::size_t N, std::size_t... K>
-        inline void transposed_rest(const Op& op, const block<T, N>& b, index_t r0, index_t r1,
-                                    std::index_sequence<K...>) noexcept
-        {
-            for (index_t c = 0; c < b.n_inner; ++c)
-                for (index_t r = r0; r < r1; ++r)
-                    b.out[r * b.out_outer + c] = scalar_op<Arch>(op, b.in[K][r * b.in_outer[K] + c * b.in_inner[K]]...);
+            }
         }
 
         template <class Arch, class Op, class T, bool Stream, std::size_t N>
@@ -433,9 +449,7 @@ namespace pyperf_tensor::kernels
             {
                 if (tmask != 0 && b.n_outer >= W && b.n_inner >= W)
                 {
-                    const index_t rows_done = b.n_outer / (1 * W) * (1 * W);
-                    transposed_bands<Arch, Op, T, Stream>(op, b, tmask, rows_done);
-                    transposed_rest<Arch>(op, b, rows_done, b.n_outer, std::make_index_sequence<N>{});
+                    transposed_bands<Arch, Op, T, Stream>(op, b, tmask);
                     return;
                 }
             }

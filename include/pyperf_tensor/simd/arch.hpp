@@ -27,6 +27,21 @@ namespace pyperf_tensor::simd
                                                             : "sse2";
     }
 
+    namespace detail
+    {
+        // Whether a batch type is one AVX-512 register (masked loads and stores,
+        // vscalefps/pd: p * 2^n in one rounding).
+        template <class V>
+        constexpr bool is_zmm() noexcept
+        {
+#if defined(__AVX512F__)
+            return sizeof(V) == 64;
+#else
+            return false;
+#endif
+        }
+    } // namespace detail
+
     // Whether an arch has fused multiply-add instructions (xsimd::fma rounds once).
     template <class Arch>
     constexpr bool has_fma() noexcept

@@ -2,11 +2,13 @@
 // batch::gather never reaches the gather instructions (its overloads cannot be selected
 // and it falls back to an element-by-element build ~20x slower), so this gap-filler uses
 // the AVX2 / AVX-512 gather instructions directly, a two-load shuffle for stride 2
-// (x[::2] views), and scalar loads on SSE2.
+// (x[::2] views), and scalar loads on SSE2. Also partial batches (k < W elements, the
+// rest filled; AVX-512: masked loads and stores) for the edges of rows and tiles.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "../config.hpp"
@@ -109,5 +111,52 @@ namespace pyperf_tensor::simd
         for (std::size_t i = 0; i < W; ++i)
             lanes[i] = p[static_cast<std::ptrdiff_t>(i) * stride];
         return B::load_aligned(lanes);
+    }
+
+    // k < B::size elements at p (stride s) as a batch, the other lanes `fill`
+    // (AVX-512: one masked load when contiguous).
+    template <class B, class T>
+    PYPERF_TENSOR_INLINE B load_part(const T* p, std::ptrdiff_t s, std::ptrdiff_t k, T fill) noexcept
+    {
+#if defined(__AVX512F__)
+        if constexpr (simd::detail::is_zmm<B>())
+            if (s == 1)
+            {
+                using E = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+                E f;
+                std::memcpy(&f, &fill, sizeof f);
+                if constexpr (sizeof(T) == 4)
+                    return detail::from_register<B, E>(
+                        _mm512_mask_loadu_epi32(_mm512_set1_epi32(f), static_cast<__mmask16>((1u << k) - 1), p));
+                else
+                    return detail::from_register<B, E>(
+                        _mm512_mask_loadu_epi64(_mm512_set1_epi64(f), static_cast<__mmask8>((1u << k) - 1), p));
+            }
+#endif
+        alignas(B::arch_type::alignment()) T lanes[B::size];
+        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(B::size); ++i)
+            lanes[i] = i < k ? p[i * s] : fill;
+        return B::load_aligned(lanes);
+    }
+    template <class B, class T>
+    PYPERF_TENSOR_INLINE void store_part(T* p, std::ptrdiff_t s, std::ptrdiff_t k, const B& v) noexcept
+    {
+#if defined(__AVX512F__)
+        if constexpr (simd::detail::is_zmm<B>())
+            if (s == 1)
+            {
+                using E = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+                const __m512i bits = xsimd::bitwise_cast<xsimd::batch<E, typename B::arch_type>>(v);
+                if constexpr (sizeof(T) == 4)
+                    _mm512_mask_storeu_epi32(p, static_cast<__mmask16>((1u << k) - 1), bits);
+                else
+                    _mm512_mask_storeu_epi64(p, static_cast<__mmask8>((1u << k) - 1), bits);
+                return;
+            }
+#endif
+        alignas(B::arch_type::alignment()) T lanes[B::size];
+        v.store_aligned(lanes);
+        for (std::ptrdiff_t i = 0; i < k; ++i)
+            p[i * s] = lanes[i];
     }
 } // namespace pyperf_tensor::simd

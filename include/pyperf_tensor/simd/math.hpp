@@ -94,18 +94,6 @@ namespace pyperf_tensor::simd
 
     namespace detail
     {
-        // Whether a batch type is one AVX-512 register (vscalefps/pd: p * 2^n in one
-        // rounding, exact through the subnormal and overflow ranges).
-        template <class V>
-        constexpr bool is_zmm() noexcept
-        {
-#if defined(__AVX512F__)
-            return sizeof(V) == 64;
-#else
-            return false;
-#endif
-        }
-
 #if defined(__AVX512F__)
         // float32 exp for every input with AVX-512: the same reduction and polynomial as
         // exp_f32, but 2^n applied by vscalefps, which rounds once into the subnormal
