@@ -549,34 +549,49 @@ namespace pyperf_tensor::kernels
                 const index_t r1 = r0 + rows < b.n_red ? r0 + rows : b.n_red;
                 for (index_t o0 = 0; o0 < full; o0 += S * W)
                 {
-                    // max/min: a plain max/min per row, NaN lanes marked apart and restored
-                    // at the end of the 32 rows (the running partials keep NaN sticky).
+                    // max/min: a plain max/min per row, NaN lanes found by one ordered-compare
+                    // per pair of rows and restored at the end of the 32 rows (the running
+                    // partials keep NaN sticky).
                     constexpr bool nan_apart = Op::template tracks_nan<A>;
                     AB acc[S];
-                    xsimd::batch_bool<A, Arch> nan[S];
+                    typename AB::batch_bool_type ordered[S];
                     simd::unrolled<S>(
                         [&](auto s)
                         {
                             const index_t o = o0 + static_cast<index_t>(s) * W;
                             acc[s] = r0 == 0 ? AB(Op::template identity<A>()) : AB::load_unaligned(out + o);
                             if constexpr (nan_apart)
-                                nan[s] = xsimd::isnan(acc[s]);
+                                ordered[s] = simd::still_ordered(typename AB::batch_bool_type(true), acc[s], acc[s]);
                         });
-                    for (index_t r = r0; r < r1; ++r)
+                    auto at = [&](index_t r, index_t s)
+                    {
+                        const index_t o = o0 + s * W;
+                        return value(simd::load_widened<AB>(b.in + r * b.rs + o), o);
+                    };
+                    index_t r = r0;
+                    if constexpr (nan_apart) // rows in pairs: one ordered-compare per two
+                        for (; r + 2 <= r1; r += 2)
+                            simd::unrolled<S>(
+                                [&](auto s)
+                                {
+                                    const AB x = at(r, s), y = at(r + 1, s);
+                                    acc[s] = Op::step(acc[s], Op::step(x, y));
+                                    ordered[s] = simd::still_ordered(ordered[s], x, y);
+                                });
+                    for (; r < r1; ++r)
                         simd::unrolled<S>(
                             [&](auto s)
                             {
-                                const index_t o = o0 + static_cast<index_t>(s) * W;
-                                const AB x = value(simd::load_widened<AB>(b.in + r * b.rs + o), o);
+                                const AB x = at(r, s);
                                 acc[s] = Op::step(acc[s], x);
                                 if constexpr (nan_apart)
-                                    nan[s] = nan[s] | xsimd::isnan(x);
+                                    ordered[s] = simd::still_ordered(ordered[s], x, x);
                             });
                     simd::unrolled<S>(
                         [&](auto s)
                         {
                             if constexpr (nan_apart)
-                                acc[s] = xsimd::select(nan[s], AB(std::numeric_limits<A>::quiet_NaN()), acc[s]);
+                                acc[s] = xsimd::select(ordered[s], acc[s], AB(std::numeric_limits<A>::quiet_NaN()));
                             acc[s].store_unaligned(out + o0 + static_cast<index_t>(s) * W);
                         });
                 }
