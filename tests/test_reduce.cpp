@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -83,4 +84,33 @@ TEST_CASE("results do not depend on the thread count")
     CHECK(pt::sum(a).data()[0] == one);
     CHECK(pt::sum(a, 0).data()[123] == one0);
     pt::set_num_threads(2);
+}
+
+TEST_CASE("max, min, argmax, argmin find the first extremum or NaN anywhere in long runs")
+{
+    // Lengths around a register, the groups, a piece of 4096 and the join of two pieces;
+    // the runs start one element past an aligned address, so the first batch overlaps.
+    for (const pt::index_t n : {15, 16, 17, 100, 1000, 4095, 4097, 4112, 9000})
+        for (const pt::index_t at : {pt::index_t{0}, n / 3, n - 17, n - 1})
+        {
+            if (at < 0)
+                continue;
+            pt::tensor<float> a(pt::dims{n + 1});
+            for (pt::index_t i = 0; i <= n; ++i)
+                a.data()[i] = static_cast<float>((i * 7919) % 1000);
+            pt::view<const float> v(a.data() + 1, pt::dims{n});
+            a.data()[1 + at] = 5000.0f;
+            a.data()[1 + std::min(n - 1, at + 3)] = 5000.0f; // a later tie
+            CHECK(pt::max(v).data()[0] == 5000.0f);
+            CHECK(pt::argmax(v).data()[0] == at);
+            a.data()[1 + at] = -5000.0f;
+            a.data()[1 + std::min(n - 1, at + 3)] = -5000.0f;
+            CHECK(pt::min(v).data()[0] == -5000.0f);
+            CHECK(pt::argmin(v).data()[0] == at);
+            a.data()[1 + at] = std::nanf("");
+            CHECK(std::isnan(pt::max(v).data()[0]));
+            CHECK(std::isnan(pt::min(v).data()[0]));
+            CHECK(pt::argmax(v).data()[0] == at);
+            CHECK(pt::argmin(v).data()[0] == at);
+        }
 }
