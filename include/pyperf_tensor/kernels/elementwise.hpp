@@ -389,22 +389,13 @@ namespace pyperf_tensor::kernels
             constexpr index_t budget = 32768 / sizeof(T);
             alignas(Arch::alignment()) T storage[budget + N * W * W];
             std::array<T*, N> buffer{};
-            index_t transposed = 0;
-            for (std::size_t k = 0; k < N; ++k)
-                transposed += tmask >> k & 1u;
-            const index_t C = std::max(W, budget / (transposed * W) / W * W), pitch = C + W;
+            const index_t C = std::max(W, budget / (__builtin_popcount(tmask) * W) / W * W), pitch = C + W;
             for (std::size_t k = 0, j = 0; k < N; ++k)
                 if (tmask >> k & 1u)
                     buffer[k] = storage + W * pitch * static_cast<index_t>(j++);
             std::array<const T*, N> in;
             std::array<index_t, N> s;
-            std::size_t first = 0;
-            while (!(tmask >> first & 1u))
-                ++first;
-            const auto address = reinterpret_cast<std::uintptr_t>(b.in[first]);
-            index_t r1 = address % sizeof(T) ? W
-                                             : static_cast<index_t>((Arch::alignment() - address % Arch::alignment())
-                                                                    % Arch::alignment() / sizeof(T));
+            index_t r1 = simd::unaligned_head<Arch>(b.in[__builtin_ctz(tmask)], W); // the first band
             for (index_t r0 = 0; r0 < b.n_outer; r0 = r1, r1 = std::min(r0 + W, b.n_outer))
             {
                 const index_t h = r1 - r0;

@@ -315,17 +315,6 @@ namespace pyperf_tensor::kernels
             return Op::combine(body, tail);
         }
 
-        // Elements before the first register-aligned one (all of them if n is small).
-        template <class Arch, class T>
-        inline index_t unaligned_head(const T* p, index_t n) noexcept
-        {
-            const auto misalign = reinterpret_cast<std::uintptr_t>(p) % Arch::alignment();
-            const index_t h = misalign == 0 || misalign % sizeof(T)
-                                  ? 0
-                                  : static_cast<index_t>((Arch::alignment() - misalign) / sizeof(T));
-            return h < n ? h : n;
-        }
-
         // max / min of n >= W contiguous elements: a plain max/min per batch, each group
         // of U batches combined as a tree into the running batch. Max and min are
         // idempotent, so the first batch may overlap the next (the others then load from
@@ -333,7 +322,7 @@ namespace pyperf_tensor::kernels
         // ordered-compare per pair of batches (a NaN-propagating max costs two
         // instructions per batch; this, one and a half). If `groups` is given, it
         // receives each group's batch: W values per group of U W elements, the groups
-        // starting at unaligned_head(p, n) (argmax searches those first).
+        // starting at simd::unaligned_head(p, n) (argmax searches those first).
         template <class Arch, class Op, class T>
         inline T run_extremum(const T* p, index_t n, T* groups = nullptr) noexcept
         {
@@ -348,7 +337,7 @@ namespace pyperf_tensor::kernels
             };
             B acc = B::load_unaligned(p);
             check(acc, acc);
-            const index_t h = unaligned_head<Arch>(p, n);
+            const index_t h = simd::unaligned_head<Arch>(p, n);
             index_t i = h;
             for (; i + U * W <= n; i += U * W)
             {
@@ -434,7 +423,7 @@ namespace pyperf_tensor::kernels
                 };
                 // The head and the tail: the lanes of two batches inside the run, others 0.
                 const TB lane = simd::iota<TB>();
-                const index_t h = unaligned_head<Arch>(p, n);
+                const index_t h = simd::unaligned_head<Arch>(p, n);
                 const index_t k = (n - h) % W;
                 TB edges = xsimd::select(lane < TB(static_cast<float>(h)), load(p), TB(0.0f));
                 edges = edges + xsimd::select(lane >= TB(static_cast<float>(W - k)), load(p + n - W), TB(0.0f));
@@ -455,7 +444,7 @@ namespace pyperf_tensor::kernels
             else
             {
                 // Aligned loads pay off on long runs; short ones (rows) skip the scalar head.
-                const index_t h = n >= 4096 ? unaligned_head<Arch>(p, n) : 0;
+                const index_t h = n >= 4096 ? simd::unaligned_head<Arch>(p, n) : 0;
                 return Op::combine(run_scalar<Arch, Op, A>(p, h, 1, c), run_wide<Arch, Op, A>(p + h, n - h, c));
             }
         }
@@ -663,7 +652,7 @@ namespace pyperf_tensor::kernels
                 {
                     if (!xsimd::any(B::load_unaligned(q) == B(m))) // else it is in the first batch
                     {
-                        const index_t h = unaligned_head<Arch>(q, len), full = (len - h) / (U * W);
+                        const index_t h = simd::unaligned_head<Arch>(q, len), full = (len - h) / (U * W);
                         auto holds = [&](index_t g) { return B::load_aligned(groups + g * W) == B(m); };
                         while (i + 4 <= full && !xsimd::any((holds(i) | holds(i + 1)) | (holds(i + 2) | holds(i + 3))))
                             i += 4;

@@ -107,6 +107,18 @@ namespace pyperf_tensor::simd
         return B::load_aligned(lanes);
     }
 
+    // Elements of p before the first register-aligned one (at most n; 0 when p is
+    // aligned, or not aligned to its element size, so no register can ever be).
+    template <class Arch, class T>
+    inline index_t unaligned_head(const T* p, index_t n) noexcept
+    {
+        const auto misalign = reinterpret_cast<std::uintptr_t>(p) % Arch::alignment();
+        const index_t h = misalign == 0 || misalign % sizeof(T)
+                              ? 0
+                              : static_cast<index_t>((Arch::alignment() - misalign) / sizeof(T));
+        return h < n ? h : n;
+    }
+
     // Calls body(i, lane_tag<V>{}) so that every index in [0, n) is covered once, with
     // V = xsimd::batch<T, Arch> on full registers and V = T elsewhere. Scalars run first
     // until `anchor + i` is register-aligned (the output, so vector stores never split a
@@ -117,14 +129,8 @@ namespace pyperf_tensor::simd
         using B = xsimd::batch<T, Arch>;
         constexpr index_t width = static_cast<index_t>(B::size);
         index_t i = 0;
-        const auto misalign = reinterpret_cast<std::uintptr_t>(anchor) % Arch::alignment();
-        if (misalign != 0 && misalign % sizeof(T) == 0)
-        {
-            index_t head = static_cast<index_t>((Arch::alignment() - misalign) / sizeof(T));
-            head = head < n ? head : n;
-            for (; i < head; ++i)
-                body(i, lane_tag<T>{});
-        }
+        for (const index_t head = unaligned_head<Arch>(anchor, n); i < head; ++i)
+            body(i, lane_tag<T>{});
         for (; i + 2 * width <= n; i += 2 * width)
         {
             body(i, lane_tag<B>{});
