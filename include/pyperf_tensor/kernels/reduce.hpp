@@ -380,7 +380,8 @@ namespace pyperf_tensor::kernels
         // the speed of float32 loads (a float64 conversion per element was the
         // bottleneck). Two groups per conversion saved nothing measurable and cost a
         // rounding. The elements before the first aligned address and after the last full
-        // batch come in as two partial batches, so every other load is aligned.
+        // batch come in as two partial batches, so every other load is aligned; a group's
+        // loads are issued in address order (simd::keep_order).
         template <class Arch, class Op, class A, class T>
         inline A run_contiguous(const T* p, index_t n, double c) noexcept
         {
@@ -413,13 +414,19 @@ namespace pyperf_tensor::kernels
                     lo = Op::combine(lo, l);
                     hi = Op::combine(hi, r);
                 };
-                auto group = [&](const float* q) // U batches as a tree
+                auto group = [&](const float* q) // U batches, loaded in address order, as a tree
                 {
-                    TB g[U];
-                    simd::unrolled<U>([&](auto u) { g[u] = load(q + u * W); });
-                    simd::unrolled<4>([&](auto u) { g[u] = Op::combine(g[u], g[u + 4]); });
-                    simd::unrolled<2>([&](auto u) { g[u] = Op::combine(g[u], g[u + 2]); });
-                    return Op::combine(g[0], g[1]);
+                    static_assert(U == 8, "a group is 8 batches");
+                    auto next = [&](index_t k) // declarators below run in order
+                    {
+                        const TB x = load(q + k * W);
+                        simd::keep_order();
+                        return x;
+                    };
+                    const TB a = next(0), b = next(1), c = next(2), d = next(3), e = next(4), f = next(5), g = next(6),
+                             h = next(7);
+                    return Op::combine(Op::combine(Op::combine(a, e), Op::combine(c, g)),
+                                       Op::combine(Op::combine(b, f), Op::combine(d, h)));
                 };
                 // The head and the tail: the lanes of two batches inside the run, others 0.
                 const TB lane = simd::iota<TB>();

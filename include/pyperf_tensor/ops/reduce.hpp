@@ -106,10 +106,14 @@ namespace pyperf_tensor
             index_t size, stride, out_stride; // out_stride: kept axes; for reduced axes the C-order index step
         };
 
-        // Blocks: at most this many outputs (64, or 256 where outputs lie side by side and
-        // the kernel streams rows across them) and this many reduced elements each. Fixed
-        // sizes, never derived from the thread count, so results are reproducible.
-        inline constexpr index_t block_outputs = 64, block_outputs_side_by_side = 256, block_elements = 16384;
+        // Blocks: at most this many outputs and this many reduced elements each. Where
+        // outputs lie side by side, the kernel streams rows across them: a block takes whole
+        // rows (up to 1024 outputs; arg ops 256) and a chunk of rows (about 64 K elements),
+        // so an outer-axis sum of a matrix is many short row-streaming tasks that balance
+        // across threads (whole-matrix column blocks were four long tasks). Sizes follow the
+        // shape, never the thread count, so results are reproducible.
+        inline constexpr index_t block_outputs = 64, block_outputs_side_by_side = 1024, block_outputs_arg = 256,
+                                 block_elements = 65536, block_elements_side_by_side = 65536;
 
         template <class A>
         struct partials
@@ -125,7 +129,8 @@ namespace pyperf_tensor
             std::vector<rdim> kept, red; // outer axes only
             rdim o, r;
             index_t n_kouter = 1, n_router = 1, n_oblocks = 1, n_chunks = 1, n_red = 1, n_out = 1;
-            index_t ob = block_outputs; // outputs per block
+            index_t ob = block_outputs;  // outputs per block
+            index_t rc = block_elements; // reduced elements (along r) per chunk
             index_t outputs() const noexcept { return n_kouter * o.size; }
             // Input offset and second offset (out offset for kept axes, C index for
             // reduced ones) of outer index i.
@@ -205,10 +210,18 @@ namespace pyperf_tensor
                 p.n_router *= r.size;
             for (const auto& k : p.kept)
                 p.n_kouter *= k.size;
-            if (p.r.stride != 1 && p.o.stride == 1)
-                p.ob = block_outputs_side_by_side;
+            const bool side_by_side = p.r.stride != 1 && p.o.stride == 1;
+            if (side_by_side)
+            {
+                const index_t most = arg ? block_outputs_arg : block_outputs_side_by_side;
+                const index_t n_blocks = (p.o.size + most - 1) / most; // of equal width, in whole batches
+                p.ob = std::min(most, ((p.o.size + n_blocks - 1) / n_blocks + 63) / 64 * 64);
+            }
+            p.ob = std::max<index_t>(1, std::min(p.ob, p.o.size)); // an all-reduce: one output per block
+            if (side_by_side && !arg)
+                p.rc = std::max<index_t>(32, block_elements_side_by_side / p.ob / 32 * 32);
             p.n_oblocks = (p.o.size + p.ob - 1) / p.ob;
-            p.n_chunks = (p.r.size + block_elements - 1) / block_elements;
+            p.n_chunks = (p.r.size + p.rc - 1) / p.rc;
             return p;
         }
 
@@ -227,12 +240,12 @@ namespace pyperf_tensor
                 const index_t ch = t % p.n_chunks, ob = t / p.n_chunks % p.n_oblocks, ko = t / p.n_chunks / p.n_oblocks;
                 index_t k_in, k_out;
                 reduce_plan::locate(p.kept, ko, k_in, k_out);
-                const index_t o0 = ob * p.ob, r0 = ch * block_elements;
-                const index_t no = std::min(p.ob, p.o.size - o0), nr = std::min(block_elements, p.r.size - r0);
+                const index_t o0 = ob * p.ob, r0 = ch * p.rc;
+                const index_t no = std::min(p.ob, p.o.size - o0), nr = std::min(p.rc, p.r.size - r0);
                 A* acc = blocks.value.data() + t * p.ob;
                 index_t* at = Op::arg ? blocks.index.data() + t * p.ob : nullptr;
                 A value[block_outputs_side_by_side];
-                index_t index[block_outputs_side_by_side];
+                index_t index[block_outputs_arg];
                 for (index_t ro = 0; ro < p.n_router; ++ro)
                 {
                     index_t r_in, r_c;
@@ -263,17 +276,20 @@ namespace pyperf_tensor
             else
                 for (index_t t = 0; t < tasks; ++t)
                     task(t);
-            // Chunks of one output, combined in order (pairwise for sums).
+            // The chunks of each output, combined in a fixed order: arg ops by `prefer`, the
+            // others as a balanced tree over the chunks' rows of partials (vectorisable
+            // across the block's outputs; pairwise for sums).
             partials<A> result{std::vector<A>(static_cast<std::size_t>(p.outputs())),
                                std::vector<index_t>(Op::arg ? static_cast<std::size_t>(p.outputs()) : 0)};
-            for (index_t ko = 0; ko < p.n_kouter; ++ko)
-                for (index_t o = 0; o < p.o.size; ++o)
-                {
-                    const index_t first = (ko * p.n_oblocks + o / p.ob) * p.n_chunks;
-                    const std::size_t slot = static_cast<std::size_t>(first * p.ob + o % p.ob);
-                    const std::size_t r = static_cast<std::size_t>(ko * p.o.size + o);
-                    if constexpr (Op::arg)
+            for (index_t b = 0; b < p.n_kouter * p.n_oblocks; ++b)
+            {
+                const index_t o0 = b % p.n_oblocks * p.ob, no = std::min(p.ob, p.o.size - o0);
+                const std::size_t first = static_cast<std::size_t>(b * p.n_chunks * p.ob);
+                const std::size_t r = static_cast<std::size_t>(b / p.n_oblocks * p.o.size + o0);
+                if constexpr (Op::arg)
+                    for (index_t o = 0; o < no; ++o)
                     {
+                        const std::size_t slot = first + static_cast<std::size_t>(o);
                         A best = blocks.value[slot];
                         index_t best_at = blocks.index[slot];
                         for (index_t ch = 1; ch < p.n_chunks; ++ch)
@@ -285,22 +301,25 @@ namespace pyperf_tensor
                                 best_at = blocks.index[s];
                             }
                         }
-                        result.value[r] = best;
-                        result.index[r] = best_at;
+                        result.value[r + static_cast<std::size_t>(o)] = best;
+                        result.index[r + static_cast<std::size_t>(o)] = best_at;
                     }
-                    else
-                    {
-                        if (p.n_chunks == 1)
+                else if (p.n_chunks == 0) // nothing to reduce
+                    std::fill_n(result.value.begin() + static_cast<std::ptrdiff_t>(r), no, Op::template identity<A>());
+                else
+                {
+                    A* rows = blocks.value.data() + first;
+                    for (index_t s = 1; s < p.n_chunks; s *= 2)
+                        for (index_t ch = 0; ch + s < p.n_chunks; ch += 2 * s)
                         {
-                            result.value[r] = blocks.value[slot];
-                            continue;
+                            A* to = rows + ch * p.ob;
+                            const A* from = to + s * p.ob;
+                            for (index_t o = 0; o < no; ++o)
+                                to[o] = Op::combine(to[o], from[o]);
                         }
-                        kernels::detail::pairwise<A, Op, void> pw;
-                        for (index_t ch = 0; ch < p.n_chunks; ++ch)
-                            pw.push(blocks.value[slot + static_cast<std::size_t>(ch * p.ob)]);
-                        result.value[r] = pw.total(Op::template identity<A>());
-                    }
+                    std::copy(rows, rows + no, result.value.begin() + static_cast<std::ptrdiff_t>(r));
                 }
+            }
             return result;
         }
     } // namespace detail
