@@ -154,7 +154,7 @@ def test_nan_and_inf_propagate_as_in_numpy(isa, problem):
 @pytest.mark.parametrize("name", list(NUMPY))
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_larger_arrays_every_axis_and_layout(isa, name, dtype):
-    """Past the block sizes (64 outputs, 16 Ki elements), in every layout, on the pool."""
+    """Past the block sizes (64 or 1024 outputs, 64 Ki elements), in every layout, on the pool."""
     if name not in INT_OPS and np.dtype(dtype).kind == "i":
         return
     rng = np.random.default_rng(1)
@@ -173,6 +173,15 @@ def test_larger_arrays_every_axis_and_layout(isa, name, dtype):
     if name != "prod":
         check(name, fn(big), big)
         check(name, fn(big.reshape(7, 10000), 1), big.reshape(7, 10000), 1)
+        # Outer axes in several row chunks (~64 Ki elements each) and output blocks (<= 1024
+        # wide): their partial rows are combined as a tree.
+        check(name, fn(big.reshape(35000, 2), 0), big.reshape(35000, 2), 0)
+        wide = (rng.integers(-9, 9, (260, 1100)) if np.dtype(dtype).kind == "i"
+                else rng.standard_normal((260, 1100))).astype(dtype)
+        check(name, fn(wide, 0), wide, 0)
+        deep = wide[:, :1050].reshape(13, 20, 1050)
+        for axis in ([0] if name.startswith("arg") else [0, (0, 1)]):
+            check(name, fn(deep, axis), deep, axis)
 
 
 @pytest.mark.parametrize("ddof", [0, 1, 2.5])
