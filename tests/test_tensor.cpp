@@ -24,11 +24,13 @@ TEST_CASE_TEMPLATE("tensor owns aligned, C-contiguous storage", T, float, double
     CHECK(moved(2, 4) == T(7));
 }
 
-TEST_CASE("tensor from values checks the count")
+TEST_CASE("tensor checks the value count and rejects negative extents")
 {
     tensor<float> t(dims{2, 2}, {1, 2, 3, 4});
     CHECK(t(1, 0) == 3.0f);
     CHECK_THROWS_AS(tensor<float>(dims{2, 2}, {1, 2, 3}), shape_error);
+    CHECK_THROWS_AS(tensor<float>(dims{-2, -3}), shape_error); // not a 6-element tensor
+    CHECK_THROWS_AS(tensor<float>::uninitialized(dims{4, -1}), shape_error);
 }
 
 TEST_CASE("empty and 0-d tensors")

@@ -22,7 +22,12 @@ namespace pyperf_tensor
         tensor() = default;
         // Zero-filled, like std::vector.
         explicit tensor(const dims& shape) : tensor(shape, T{}) {}
-        tensor(const dims& shape, T fill) : tensor(uninitialized(shape)) { std::fill(data(), data() + size(), fill); }
+        tensor(const dims& shape, T fill) : tensor(uninitialized(shape))
+        {
+            // size() >= 0 (uninitialized() rejects negative extents); max() says so to GCC 12,
+            // which otherwise warns of a negative memset bound.
+            std::fill_n(data(), std::max<index_t>(size(), 0), fill);
+        }
         tensor(const dims& shape, std::initializer_list<T> values) : tensor(uninitialized(shape))
         {
             if (static_cast<index_t>(values.size()) != size())
@@ -32,6 +37,9 @@ namespace pyperf_tensor
         // Storage left uninitialised: for outputs that are about to be written in full.
         static tensor uninitialized(const dims& shape)
         {
+            for (const index_t e : shape)
+                if (e < 0)
+                    throw shape_error("tensor: negative extent in shape " + to_string(shape));
             tensor t;
             t.shape_ = shape;
             t.strides_ = c_strides(shape);
