@@ -530,7 +530,23 @@ namespace pyperf_tensor::kernels
                         lo.store_unaligned(out + o0);
                         hi.store_unaligned(out + o0 + W);
                     }
-                    for (; o0 < b.n_out; ++o0)
+                    if (o0 < b.n_out && b.n_out >= WT)
+                    {
+                        // The last k < WT outputs: a batch ending at n_out (its first lanes
+                        // repeat outputs done above and are dropped), not k strided scalars.
+                        const index_t e = b.n_out - WT;
+                        TB acc = TB::load_unaligned(b.in + r0 * b.rs + e);
+                        for (index_t r = r0 + 1; r < r1; ++r)
+                            acc = Op::combine(acc, TB::load_unaligned(b.in + r * b.rs + e));
+                        alignas(Arch::alignment()) A lanes[WT];
+                        AB lo, hi;
+                        simd::widen(acc, lo, hi);
+                        lo.store_aligned(lanes);
+                        hi.store_aligned(lanes + W);
+                        for (; o0 < b.n_out; ++o0)
+                            out[o0] = r0 == 0 ? lanes[o0 - e] : Op::combine(out[o0], lanes[o0 - e]);
+                    }
+                    for (; o0 < b.n_out; ++o0) // fewer than WT outputs in all
                     {
                         A part = static_cast<A>(b.in[r0 * b.rs + o0]);
                         for (index_t r = r0 + 1; r < r1; ++r)
