@@ -113,7 +113,7 @@ namespace pyperf_tensor
         // across threads (whole-matrix column blocks were four long tasks). Sizes follow the
         // shape, never the thread count, so results are reproducible.
         inline constexpr index_t block_outputs = 64, block_outputs_side_by_side = 1024, block_outputs_arg = 256,
-                                 block_elements = 65536, block_elements_side_by_side = 65536;
+                                 block_elements = 65536;
 
         template <class A>
         struct partials
@@ -219,7 +219,7 @@ namespace pyperf_tensor
             }
             p.ob = std::max<index_t>(1, std::min(p.ob, p.o.size)); // an all-reduce: one output per block
             if (side_by_side && !arg)
-                p.rc = std::max<index_t>(32, block_elements_side_by_side / p.ob / 32 * 32);
+                p.rc = std::max<index_t>(32, block_elements / p.ob / 32 * 32); // rows: whole blocks of the kernel's 32
             p.n_oblocks = (p.o.size + p.ob - 1) / p.ob;
             p.n_chunks = (p.r.size + p.rc - 1) / p.rc;
             return p;
