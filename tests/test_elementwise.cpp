@@ -72,12 +72,21 @@ namespace
         return std::abs(got - want) <= n * ulp;
     }
 
+    // Equal, or within `ulps` ULP when given.
     template <class T>
-    void check_equal(const tensor<T>& got, const tensor<T>& want)
+    void check_equal(const tensor<T>& got, const tensor<T>& want, int ulps = 0)
     {
         REQUIRE(got.shape() == want.shape());
         for (index_t i = 0; i < got.size(); ++i)
+        {
+            if constexpr (std::is_floating_point<T>::value)
+                if (ulps > 0)
+                {
+                    REQUIRE(ulp_close(got.data()[i], want.data()[i], ulps));
+                    continue;
+                }
             REQUIRE(same(got.data()[i], want.data()[i]));
+        }
     }
 
     // Inputs of every layout the kernels distinguish, all of shape (rows, cols) once broadcast.
@@ -160,7 +169,7 @@ TEST_CASE_TEMPLATE("every op on every layout matches a scalar loop", T, float, d
                 check_equal(out, reference<T, 1>({x}, f, out.shape()));
             }
     };
-    auto check_binary = [&](auto op, auto f)
+    auto check_binary = [&](auto op, auto f, int ulps = 0)
     {
         using Op = decltype(op);
         if constexpr (Op::template supports<T>)
@@ -170,7 +179,7 @@ TEST_CASE_TEMPLATE("every op on every layout matches a scalar loop", T, float, d
                     if (broadcast_shapes(x.shape(), y.shape()) != out.shape())
                         continue;
                     apply_into<Op>(out, x, y);
-                    check_equal(out, reference<T, 2>({x, y}, f, out.shape()));
+                    check_equal(out, reference<T, 2>({x, y}, f, out.shape()), ulps);
                 }
     };
     auto check_ternary = [&](auto op, auto f)
@@ -191,7 +200,10 @@ TEST_CASE_TEMPLATE("every op on every layout matches a scalar loop", T, float, d
     check_binary(kernels::div_op{}, [](T a, T b) { return a / b; });
     check_binary(kernels::maximum_op{}, [](T a, T b) { return a >= b ? a : b; });
     check_binary(kernels::minimum_op{}, [](T a, T b) { return a <= b ? a : b; });
-    check_binary(kernels::pow_op{}, [](T a, T b) { return static_cast<T>(std::pow(a, b)); });
+    // float32 pow is computed in double (within 1 ULP); float64 is libm's.
+    check_binary(
+        kernels::pow_op{}, [](T a, T b) { return static_cast<T>(std::pow(a, b)); },
+        std::is_same<T, float>::value ? 1 : 0);
     check_unary(kernels::neg_op{}, [](T a) { return T(U(0) - U(a)); });
     check_unary(kernels::abs_op{}, [](T a) { return a < 0 ? T(U(0) - U(a)) : a; });
     check_unary(kernels::sqrt_op{}, [](T a) { return static_cast<T>(std::sqrt(a)); });
@@ -235,6 +247,52 @@ TEST_CASE_TEMPLATE("exp and log are accurate, subnormals included", T, float, do
         INFO("log(", y.data()[i], ")");
         REQUIRE(ulp_close(l.data()[i], static_cast<T>(std::log(y.data()[i])), 3));
     }
+}
+
+TEST_CASE("float32 pow: within 1 ULP, nearly always correctly rounded; C's special cases exactly")
+{
+    // x over every binade (subnormals included) times y spanning results from 0 to inf.
+    std::vector<float> xs, ys;
+    for (float e = -149; e <= 127; e += 0.73f)
+        for (float y : {-9.5f, -3.0f, -1.0f, -0.5f, 0.3333333f, 0.5f, 1.0f, 2.0f, 3.0f, 7.25f})
+        {
+            xs.push_back(std::exp2(e));
+            ys.push_back(y);
+        }
+    for (float x = 0.5f; x < 2.0f; x += 0.0009765625f) // near 1, where y log2 x loses most
+        for (float y : {-1000.0f, -77.7f, 100.5f, 1000.0f})
+        {
+            xs.push_back(x);
+            ys.push_back(y);
+        }
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    const std::vector<float> special{0.0f, -0.0f, inf, -inf, nan, -8.0f, -1.0f, 1.0f, -2.5f, 1e-45f};
+    const std::vector<float> exponents{0.0f, -0.0f, inf, -inf, nan, 1.0f / 3, 2.0f, -1.0f, 0.5f, 3.0f, -3.0f};
+    const std::size_t n_swept = xs.size();
+    for (float x : special)
+        for (float y : exponents)
+        {
+            xs.push_back(x);
+            ys.push_back(y);
+        }
+    tensor<float> x(dims{static_cast<index_t>(xs.size())}), y(dims{static_cast<index_t>(ys.size())});
+    std::copy(xs.begin(), xs.end(), x.data());
+    std::copy(ys.begin(), ys.end(), y.data());
+    const auto r = pow(x, y);
+    std::size_t rounded = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i)
+    {
+        INFO("pow(", xs[i], ", ", ys[i], ") = ", r.data()[i]);
+        if (i < n_swept)
+        {
+            const float want = static_cast<float>(std::pow(double(xs[i]), double(ys[i])));
+            REQUIRE(ulp_close(r.data()[i], want, 1));
+            rounded += r.data()[i] == want;
+        }
+        else
+            REQUIRE(same(r.data()[i], std::pow(xs[i], ys[i])));
+    }
+    CHECK(rounded >= n_swept - n_swept / 1000);
 }
 
 TEST_CASE_TEMPLATE("NaN and infinities behave as in NumPy", T, float, double)

@@ -37,8 +37,8 @@ namespace pyperf_tensor::kernels
         {
             using T = typename V::value_type;
             if (xsimd::any(edge))
-                return simd::detail::patch_lanes(r, x, edge,
-                                                 [&](T v) { return static_cast<T>(f(static_cast<wide_t<T>>(v))); });
+                return simd::detail::patch_lanes(
+                    r, edge, [&](T v) { return static_cast<T>(f(static_cast<wide_t<T>>(v))); }, x);
             return r;
         }
 

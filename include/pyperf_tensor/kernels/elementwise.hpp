@@ -132,7 +132,8 @@ namespace pyperf_tensor::kernels
     PYPERF_TENSOR_ELEMENTWISE_OP(div, 2, is_float, PYPERF_TENSOR_BINARY_BODY(a / b));
     PYPERF_TENSOR_ELEMENTWISE_OP(maximum, 2, any_type, PYPERF_TENSOR_BINARY_BODY(detail::nan_max(a, b)));
     PYPERF_TENSOR_ELEMENTWISE_OP(minimum, 2, any_type, PYPERF_TENSOR_BINARY_BODY(detail::nan_min(a, b)));
-    PYPERF_TENSOR_ELEMENTWISE_OP(pow, 2, is_float, PYPERF_TENSOR_BINARY_BODY(simd::pow(a, b)));
+    PYPERF_TENSOR_ELEMENTWISE_OP(pow, 2, is_float,
+                                 PYPERF_TENSOR_BINARY_BODY(simd::pow(a, b)) PYPERF_TENSOR_APPROXIMATE);
 
     // Unary ops
     PYPERF_TENSOR_ELEMENTWISE_OP(neg, 1, any_type, PYPERF_TENSOR_UNARY_BODY(detail::wrap_sub(V(0), x)));

@@ -9,16 +9,21 @@
 //        xsimd's float32 log divides (f / (2 + f)), which costs more than NumPy's whole
 //        log; float32 uses a division-free polynomial instead (Cephes logf's, <= 2 ULP).
 //   pow: xsimd's pow is exp(y * log|x|): wrong for pow(0, 0), pow(1, nan), pow(0, -1) and
-//        tens of ULP off for large results; pyperf_tensor uses libm per lane, as NumPy does.
+//        tens of ULP off for large results. float32 is computed in double precision
+//        (2^(y log2 x), within 1 ULP, nearly always correctly rounded), its special
+//        inputs (x <= 0, infinities, NaN) by libm; float64 uses libm per lane.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "../config.hpp"
 #include "arch.hpp"
+#include "widen.hpp"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -50,19 +55,27 @@ namespace pyperf_tensor::simd
 
     namespace detail
     {
-        // Recompute the lanes of `result` where `bad` holds with the scalar function f.
-        template <class B, class M, class F>
-        PYPERF_TENSOR_COLD B patch_lanes(B result, const B& x, const M& bad, F f) noexcept
+        template <class F, class In, std::size_t... K>
+        inline auto call_on_lane(F& f, const In& in, std::size_t i, std::index_sequence<K...>)
+        {
+            return f(in[K][i]...);
+        }
+
+        // Recompute the lanes of `result` where `bad` holds with the scalar function f of
+        // the same lanes of the inputs.
+        template <class B, class M, class F, class... Bs>
+        PYPERF_TENSOR_COLD B patch_lanes(B result, const M& bad, F f, const Bs&... inputs) noexcept
         {
             using T = typename B::value_type;
-            alignas(B::arch_type::alignment()) T xs[B::size], rs[B::size];
+            alignas(B::arch_type::alignment()) T in[sizeof...(Bs)][B::size], rs[B::size];
             alignas(B::arch_type::alignment()) bool mask[B::size];
-            x.store_aligned(xs);
+            std::size_t k = 0;
+            ((inputs.store_aligned(in[k++])), ...);
             result.store_aligned(rs);
             bad.store_aligned(mask);
             for (std::size_t i = 0; i < B::size; ++i)
                 if (mask[i])
-                    rs[i] = f(xs[i]);
+                    rs[i] = call_on_lane(f, in, i, std::index_sequence_for<Bs...>{});
             return B::load_aligned(rs);
         }
     } // namespace detail
@@ -178,7 +191,7 @@ namespace pyperf_tensor::simd
             const auto edge = (x < V(std::log(std::numeric_limits<T>::min()) + T(1)))
                               | (x > V(std::log(std::numeric_limits<T>::max()) - T(1)));
             if (xsimd::any(edge))
-                return detail::patch_lanes(r, x, edge, [](T v) { return std::exp(v); });
+                return detail::patch_lanes(r, edge, [](T v) { return std::exp(v); }, x);
             return r;
         }
     }
@@ -255,11 +268,77 @@ namespace pyperf_tensor::simd
                 r = xsimd::log(x);
             const auto subnormal_input = (x > V(T(0))) & (x < V(std::numeric_limits<T>::min()));
             if (xsimd::any(subnormal_input))
-                return detail::patch_lanes(r, x, subnormal_input, [](T v) { return std::log(v); });
+                return detail::patch_lanes(r, subnormal_input, [](T v) { return std::log(v); }, x);
             return r;
         }
     }
 
+    namespace detail
+    {
+        // log2(x) for batches of positive normal doubles: x = 2^k m, m in [sqrt(1/2),
+        // sqrt(2)), log(m) = 2 atanh(s) with s = (m - 1) / (m + 1), |s| <= 0.1716, by its
+        // series to s^11 (the rest is below 2^-34 of the result).
+        template <class D>
+        PYPERF_TENSOR_INLINE D log2_f64(const D& x) noexcept
+        {
+            using I = xsimd::batch<std::int64_t, typename D::arch_type>;
+            const I ix = xsimd::bitwise_cast<I>(x) + I(0x3ff0000000000000 - 0x3fe6a09e667f3bcd);
+            // k + 1023 (the biased exponent, 0 .. 2047) as a double: its bits under 2^52's.
+            const D k = xsimd::bitwise_cast<D>((ix >> 52) | I(0x4330000000000000)) - D(4503599627370496.0 + 1023.0);
+            const D m = xsimd::bitwise_cast<D>((ix & I(0x000fffffffffffff)) + I(0x3fe6a09e667f3bcd));
+            const D s = (m - D(1.0)) / (m + D(1.0)), z = s * s;
+            D p = D(2.0 / 11);
+            for (const double c : {2.0 / 9, 2.0 / 7, 2.0 / 5, 2.0 / 3, 2.0})
+                p = simd::fma(p, z, D(c));
+            return simd::fma(s * p, D(1.4426950408889634074), k);
+        }
+
+        // 2^t for batches of doubles with |t| <= 1000: t = n + r with n an integer and
+        // |r| <= 1/2 (n by adding and subtracting 1.5 * 2^52, which leaves n in the low
+        // bits), 2^r by the Taylor series of exp(r ln 2) to degree 8 (the rest is below
+        // 2^-32), 2^n put in the exponent bits.
+        template <class D>
+        PYPERF_TENSOR_INLINE D exp2_f64(const D& t) noexcept
+        {
+            using I = xsimd::batch<std::int64_t, typename D::arch_type>;
+            constexpr int degree = 8;
+            constexpr auto taylor = []
+            {
+                std::array<double, degree + 1> c{1.0};
+                for (int i = 1; i <= degree; ++i)
+                    c[i] = c[i - 1] * 0.69314718055994530942 / i;
+                return c;
+            }();
+            const D shifter(6755399441055744.0);
+            const D big = t + shifter;
+            const D r = t - (big - shifter);
+            D p = D(taylor[degree]);
+            for (int i = degree - 1; i >= 0; --i)
+                p = simd::fma(p, r, D(taylor[i]));
+            return p * xsimd::bitwise_cast<D>((xsimd::bitwise_cast<I>(big) + I(1023)) << 52);
+        }
+
+        // float32 pow for positive finite x and finite y, evaluated in double as
+        // 2^(y log2 x). Both steps are accurate to ~2^-32 of the result, so the float
+        // result is the correctly rounded one except when the exact value lies within a
+        // few thousandths of an ULP of a rounding boundary (then 1 ULP off at most).
+        template <class A>
+        inline xsimd::batch<float, A> pow_f32(const xsimd::batch<float, A>& x, const xsimd::batch<float, A>& y) noexcept
+        {
+            using D = xsimd::batch<double, A>;
+            D x0, x1, y0, y1;
+            simd::widen(x, x0, x1);
+            simd::widen(y, y0, y1);
+            // Beyond +-200 the float result is 0 or inf either way.
+            auto half = [](const D& a, const D& b)
+            { return exp2_f64(xsimd::min(D(200.0), xsimd::max(D(-200.0), b * log2_f64(a)))); };
+            return simd::narrow(half(x0, y0), half(x1, y1));
+        }
+    } // namespace detail
+
+    // float32: in SIMD through double (pow_f32), lanes with x <= 0, x or y infinite or
+    // NaN by libm (C's special cases: pow(-8, 1/3) is NaN, pow(1, NaN) is 1, ...).
+    // float64: libm per lane, as NumPy does without SVML.
     template <class V>
     inline V pow(const V& x, const V& y) noexcept
     {
@@ -268,12 +347,18 @@ namespace pyperf_tensor::simd
         else
         {
             using T = typename V::value_type;
-            alignas(V::arch_type::alignment()) T xs[V::size], ys[V::size];
-            x.store_aligned(xs);
-            y.store_aligned(ys);
-            for (std::size_t i = 0; i < V::size; ++i)
-                xs[i] = std::pow(xs[i], ys[i]);
-            return V::load_aligned(xs);
+            auto libm = [](T a, T b) { return std::pow(a, b); };
+            if constexpr (std::is_same<T, float>::value)
+            {
+                const V inf(std::numeric_limits<float>::infinity());
+                const auto ordinary = (x > V(0.0f)) & (x < inf) & (xsimd::abs(y) < inf);
+                const V r = detail::pow_f32(x, y);
+                if (xsimd::all(ordinary))
+                    return r;
+                return detail::patch_lanes(r, !ordinary, libm, x, y);
+            }
+            else
+                return detail::patch_lanes(x, xsimd::batch_bool<T, typename V::arch_type>(true), libm, x, y);
         }
     }
 } // namespace pyperf_tensor::simd
