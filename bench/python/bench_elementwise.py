@@ -49,16 +49,18 @@ def _inputs(name, n, m, rng, dtype):
 def _compare(bench, name, case, args, out, threads, dtype):
     arity, np_fn, torch_fn = OPS[name]
     ours = getattr(pt, name)
-    targs = [torch.from_numpy(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else float(a) for a in args] \
-        if torch is not None else None
-    if torch is not None:  # torch gets the same layouts (from_numpy keeps strides)
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    torch_call = None
+    # torch gets the same layouts (from_numpy keeps strides); it has no negative strides.
+    if torch is not None and torch_fn and all(min(a.strides) >= 0 for a in arrays):
         targs = [torch.from_numpy(a) if isinstance(a, np.ndarray) else float(a) for a in args]
         tout = torch.from_numpy(out)
-    moved = sum(a.size for a in args if isinstance(a, np.ndarray)) * out.itemsize + out.nbytes
+        torch_call = lambda: torch_fn(*targs, tout)  # noqa: E731
+    moved = sum(a.size for a in arrays) * out.itemsize + out.nbytes
     return bench.compare("elementwise", name, case, out.shape, dtype, threads, {
-        OURS: lambda: ours(*args, out=out),
+        "ours": lambda: ours(*args, out=out),
         "numpy": lambda: np_fn(*args, out),
-        "torch": (lambda: torch_fn(*targs, tout)) if torch is not None and torch_fn else None,
+        "torch": torch_call,
     }, bytes_moved=moved)
 
 
@@ -80,7 +82,8 @@ def run(bench, sizes=SIZES, threads=(1, 2), dtype=np.float32, ops=tuple(OPS), la
         wide = (rng.random((n, 2 * n)) + 0.5).astype(dtype)
         cases = {"contiguous": base,
                  "transposed": [np.ascontiguousarray(base[0].T).T] + base[1:],
-                 "[:, ::2]": [wide[:, ::2]] + base[1:]}
+                 "[:, ::2]": [wide[:, ::2]] + base[1:],
+                 "[:, ::-1]": [base[0][:, ::-1]] + base[1:]}
         if arity >= 2 and name != "clip":
             cases["row + matrix"] = [base[0][0]] + base[1:]
         out = np.empty((n, n), dtype)

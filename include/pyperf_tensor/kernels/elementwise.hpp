@@ -272,19 +272,25 @@ namespace pyperf_tensor::kernels
 
         // One row with a contiguous output. Inputs whose bit is set in Splat are the same
         // value all along the row (stride 0); the others are loaded contiguously, or with
-        // load_strided when Strided is set (the general case, checked per input).
+        // load_strided when Strided is set (the general case, checked per input). Pointers
+        // and strides are taken by value: as locals they stay in registers, where through
+        // a reference every store to `out` made the compiler reload them (the per-input
+        // stride checks then cost 2x on AVX2 rows of a reversed view).
         template <class Arch, class Op, class T, bool Stream, unsigned Splat, bool Strided, std::size_t... K>
-        PYPERF_TENSOR_FLATTEN void row(const Op& op, const std::array<const T*, sizeof...(K)>& in,
-                                       const std::array<index_t, sizeof...(K)>& s, T* out, index_t n,
+        PYPERF_TENSOR_FLATTEN void row(const Op& op, const std::array<const T*, sizeof...(K)> in,
+                                       const std::array<index_t, sizeof...(K)> s, T* out, index_t n,
                                        std::index_sequence<K...>) noexcept
         {
             using B = xsimd::batch<T, Arch>;
             const std::array<B, sizeof...(K)> splat{B((Strided || Splat & (1u << K)) && s[K] == 0 ? *in[K] : T{})...};
-            simd::for_each_lane<Arch>(
+            // Approximate ops cost as much per scalar as per register (scalars go through
+            // a batch): their row heads and tails are one partial register each.
+            simd::for_each_lane<Arch, approximate_v<Op>>(
                 n, out,
                 [&](index_t i, auto tag)
                 {
                     using V = typename decltype(tag)::type;
+                    constexpr bool part = simd::is_part<decltype(tag)>::value;
                     auto read = [&](auto k) -> V
                     {
                         constexpr std::size_t k_ = decltype(k)::value;
@@ -292,6 +298,10 @@ namespace pyperf_tensor::kernels
                             return Splat & (1u << k_) ? *in[k_] : in[k_][i * s[k_]];
                         else if constexpr (Splat & (1u << k_))
                             return splat[k_];
+                        else if constexpr (part) // the other lanes repeat the part's first element
+                            return Strided && s[k_] == 0
+                                       ? splat[k_]
+                                       : simd::load_part<V>(in[k_] + i * s[k_], s[k_], tag.k, in[k_][i * s[k_]]);
                         else if constexpr (Strided)
                             return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
                                    : s[k_] == 0 ? splat[k_]
@@ -304,7 +314,9 @@ namespace pyperf_tensor::kernels
                         r = scalar_op<Arch>(op, read(std::integral_constant<std::size_t, K>{})...);
                     else
                         r = op(read(std::integral_constant<std::size_t, K>{})...);
-                    if constexpr (Stream)
+                    if constexpr (part)
+                        simd::store_part(out + i, 1, tag.k, r);
+                    else if constexpr (Stream)
                         simd::store_stream(out + i, r);
                     else
                         simd::store(out + i, r);

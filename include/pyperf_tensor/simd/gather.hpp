@@ -2,14 +2,16 @@
 // batch::gather never reaches the gather instructions (its overloads cannot be selected
 // and it falls back to an element-by-element build ~20x slower), so this gap-filler uses
 // the AVX2 / AVX-512 gather instructions directly, a two-load shuffle for stride 2
-// (x[::2] views), and scalar loads on SSE2. Also partial batches (k < W elements, the
-// rest filled; AVX-512: masked loads and stores) for the edges of rows and tiles.
+// (x[::2] views), a load and a lane reversal for stride -1 (x[::-1]), and scalar loads
+// on SSE2. Also partial batches (k < W elements, the rest filled; AVX-512: masked loads
+// and stores) for the edges of rows and tiles.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "../config.hpp"
 #include "arch.hpp"
@@ -34,6 +36,44 @@ namespace pyperf_tensor::simd
         }
     } // namespace detail
 
+    // The lanes of v in reverse order.
+    template <class B>
+    PYPERF_TENSOR_INLINE B reverse_lanes(const B& v) noexcept
+    {
+        using T = typename B::value_type;
+        using E = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+        [[maybe_unused]] constexpr std::size_t bytes = sizeof(B);
+        if constexpr (sizeof(T) == 4 || sizeof(T) == 8)
+        {
+            [[maybe_unused]] const auto bits = xsimd::bitwise_cast<xsimd::batch<E, typename B::arch_type>>(v);
+#if defined(__AVX512F__)
+            if constexpr (bytes == 64 && sizeof(T) == 4)
+                return detail::from_register<B, E>(_mm512_permutexvar_epi32(
+                    _mm512_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), bits));
+            if constexpr (bytes == 64 && sizeof(T) == 8)
+                return detail::from_register<B, E>(
+                    _mm512_permutexvar_epi64(_mm512_setr_epi64(7, 6, 5, 4, 3, 2, 1, 0), bits));
+#endif
+#if defined(__AVX2__)
+            if constexpr (bytes == 32 && sizeof(T) == 4)
+                return detail::from_register<B, E>(
+                    _mm256_permutevar8x32_epi32(bits, _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0)));
+            if constexpr (bytes == 32 && sizeof(T) == 8)
+                return detail::from_register<B, E>(_mm256_permute4x64_epi64(bits, _MM_SHUFFLE(0, 1, 2, 3)));
+#endif
+#if defined(__SSE2__)
+            if constexpr (bytes == 16)
+                return detail::from_register<B, E>(
+                    _mm_shuffle_epi32(bits, sizeof(T) == 4 ? _MM_SHUFFLE(0, 1, 2, 3) : _MM_SHUFFLE(1, 0, 3, 2)));
+#endif
+        }
+        alignas(B::arch_type::alignment()) T lanes[B::size];
+        v.store_aligned(lanes);
+        for (std::size_t i = 0; i < B::size / 2; ++i)
+            std::swap(lanes[i], lanes[B::size - 1 - i]);
+        return B::load_aligned(lanes);
+    }
+
     template <class B>
     PYPERF_TENSOR_INLINE B load_strided(const typename B::value_type* p, std::ptrdiff_t stride) noexcept
     {
@@ -42,6 +82,8 @@ namespace pyperf_tensor::simd
         [[maybe_unused]] constexpr std::size_t bytes = sizeof(B);
         // Gather offsets are 32-bit lanes for 32-bit types.
         [[maybe_unused]] const bool small = (stride < 0 ? -stride : stride) < (std::ptrdiff_t{1} << 26);
+        if (stride == -1) // a reversed run (x[:, ::-1]): one load ending at p
+            return reverse_lanes(B::load_unaligned(p - (W - 1)));
         if (stride == 2)
         {
             // Even lanes of two consecutive registers.

@@ -22,6 +22,23 @@ namespace pyperf_tensor::simd
         using type = V;
     };
 
+    // What a loop body receives for a partial register: lanes [0, k) of a B hold
+    // elements i .. i + k - 1 (k < B::size).
+    template <class B>
+    struct part_tag
+    {
+        using type = B;
+        index_t k;
+    };
+    template <class Tag>
+    struct is_part : std::false_type
+    {
+    };
+    template <class B>
+    struct is_part<part_tag<B>> : std::true_type
+    {
+    };
+
     // A store that reads the same for a batch and for a scalar, so a kernel body is
     // written once.
     template <class V, class T>
@@ -129,15 +146,25 @@ namespace pyperf_tensor::simd
     // Calls body(i, lane_tag<V>{}) so that every index in [0, n) is covered once, with
     // V = xsimd::batch<T, Arch> on full registers and V = T elsewhere. Scalars run first
     // until `anchor + i` is register-aligned (the output, so vector stores never split a
-    // cache line), then two registers per iteration, then the remainder.
-    template <class Arch, class T, class Body>
+    // cache line), then two registers per iteration, then the remainder. With Parts, the
+    // head and the remainder are one partial register each (body(i, part_tag<B>{k})):
+    // for bodies that cost as much per scalar as per register.
+    template <class Arch, bool Parts = false, class T, class Body>
     inline void for_each_lane(index_t n, const T* anchor, Body&& body) noexcept
     {
         using B = xsimd::batch<T, Arch>;
         constexpr index_t width = static_cast<index_t>(B::size);
         index_t i = 0;
-        for (const index_t head = unaligned_head<Arch>(anchor, n); i < head; ++i)
-            body(i, lane_tag<T>{});
+        const index_t head = unaligned_head<Arch>(anchor, n);
+        if constexpr (Parts)
+        {
+            if (head > 0)
+                body(i, part_tag<B>{head});
+            i = head;
+        }
+        else
+            for (; i < head; ++i)
+                body(i, lane_tag<T>{});
         for (; i + 2 * width <= n; i += 2 * width)
         {
             body(i, lane_tag<B>{});
@@ -145,7 +172,13 @@ namespace pyperf_tensor::simd
         }
         for (; i + width <= n; i += width)
             body(i, lane_tag<B>{});
-        for (; i < n; ++i)
-            body(i, lane_tag<T>{});
+        if constexpr (Parts)
+        {
+            if (i < n)
+                body(i, part_tag<B>{n - i});
+        }
+        else
+            for (; i < n; ++i)
+                body(i, lane_tag<T>{});
     }
 } // namespace pyperf_tensor::simd
