@@ -58,7 +58,7 @@ def _compare(bench, name, case, args, out, threads, dtype):
         torch_call = lambda: torch_fn(*targs, tout)  # noqa: E731
     moved = sum(a.size for a in arrays) * out.itemsize + out.nbytes
     return bench.compare("elementwise", name, case, out.shape, dtype, threads, {
-        "ours": lambda: ours(*args, out=out),
+        OURS: lambda: ours(*args, out=out),
         "numpy": lambda: np_fn(*args, out),
         "torch": torch_call,
     }, bytes_moved=moved)
