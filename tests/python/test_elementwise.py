@@ -304,6 +304,7 @@ f32 = np.ones((2, 3), np.float32)
     (lambda: pt.add(np.ones(3, np.int64), 2 ** 70), OverflowError, "1180591620717411303424 out of bounds for int64"),
     (lambda: pt.add(np.ones(3), 10 ** 400), OverflowError, "too large to convert to float"),
     (lambda: pt.add(np.frombuffer(b"\0" * 13, np.uint8)[1:].view(np.float32), 1), ValueError, "not aligned"),
+    (lambda: pt.add(np.ones((1,) * 40, np.float32), 1), ValueError, r"rank 40 exceeds PYPERF_TENSOR_MAX_RANK \(32\)"),
     (lambda: pt.add(f32), TypeError, "missing required argument 'b'"),
     (lambda: pt.add(f32, f32, f32, f32), TypeError, "at most 3 positional"),
     (lambda: pt.add(f32, f32, output=f32), TypeError, "unexpected keyword argument 'output'"),

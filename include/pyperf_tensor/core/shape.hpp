@@ -5,7 +5,9 @@
 #include <array>
 #include <cstddef>
 #include <initializer_list>
+#include <iterator>
 #include <string>
+#include <type_traits>
 
 #include "../config.hpp"
 #include "error.hpp"
@@ -89,6 +91,9 @@ namespace pyperf_tensor
         void assign(It first, It last)
         {
             n_ = 0;
+            using category = typename std::iterator_traits<It>::iterator_category;
+            if constexpr (std::is_base_of<std::random_access_iterator_tag, category>::value)
+                check_rank(static_cast<std::size_t>(last - first)); // the whole rank in the message
             for (; first != last; ++first)
                 push_back(static_cast<index_t>(*first));
         }
