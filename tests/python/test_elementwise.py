@@ -203,6 +203,30 @@ def test_an_element_does_not_depend_on_where_its_row_starts(isa, op):
             assert part.tobytes() == np.ascontiguousarray(full[:, lo:hi]).tobytes(), (dtype, lo, hi)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("e", [2.0, 1.0, 0.0, -1.0, 0.5, 3.0])
+def test_pow_with_one_exponent(isa, dtype, e):
+    """A scalar exponent with an exact shortcut (x * x, x, 1, 1 / x, sqrt) gives the correctly
+    rounded result and C's special values; a full array of it goes the general way, within 1 ULP."""
+    from ops import ulp_distance
+    tiny = np.finfo(dtype).smallest_subnormal
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -2.0, 1.0, tiny, 3 * tiny], dtype)
+    x = np.concatenate([special, (np.random.default_rng(5).standard_normal(997) * 50).astype(dtype)])
+    with np.errstate(all="ignore"):
+        exact = {2.0: x * x, 1.0: x, 0.0: np.ones_like(x), -1.0: 1 / x,
+                 0.5: np.where(x == -np.inf, np.inf, np.sqrt(x) + dtype(0)), 3.0: None}[e]
+        c99 = np.power(x.astype(np.longdouble), np.longdouble(e)).astype(dtype)
+    for exponent in (e, np.asarray(e, dtype), np.full_like(x, e)):
+        got = pt.pow(x, exponent)
+        if exact is not None and np.ndim(exponent) == 0:
+            assert_same(got, exact)
+            assert np.array_equal(np.signbit(got), np.signbit(exact))  # pow(-0, 0.5) is +0
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(c99))
+        finite = np.isfinite(c99)
+        assert np.array_equal(got[~finite], c99[~finite], equal_nan=True)
+        assert ulp_distance(got[finite], c99[finite]).max() <= 1, exponent
+
+
 def test_in_place_and_broadcast_row_from_the_output(isa):
     m = np.arange(20, dtype=np.float64).reshape(4, 5)
     want = m + m[0]

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -160,6 +161,61 @@ namespace pyperf_tensor::kernels
         clip, 3, any_type, template <class V> V operator()(const V& x, const V& lo, const V& hi) const noexcept {
             return detail::nan_min(detail::nan_max(x, lo), hi);
         });
+
+    // pow(x, e) for an exponent that is one value along a row (pow(x, 2.0)) and has an
+    // exact shortcut: x * x, x, 1, 1 / x, sqrt(x) (with C's pow(-0, 0.5) = +0 and
+    // pow(-inf, 0.5) = +inf), each correctly rounded. The row dispatcher runs it in place
+    // of pow_op: the general pow costs ~16x a square.
+    struct pow_constant_op
+    {
+        static constexpr const char* name = "pow";
+        static constexpr std::size_t arity = 2;
+        template <class T>
+        static constexpr bool supports = std::is_floating_point<T>::value;
+        enum class kind_t
+        {
+            none,
+            square,
+            identity,
+            one,
+            reciprocal,
+            root
+        } kind = kind_t::none;
+        template <class T>
+        static pow_constant_op of(T e) noexcept
+        {
+            return {e == T(2)     ? kind_t::square
+                    : e == T(1)   ? kind_t::identity
+                    : e == T(0)   ? kind_t::one
+                    : e == T(-1)  ? kind_t::reciprocal
+                    : e == T(0.5) ? kind_t::root
+                                  : kind_t::none};
+        }
+        template <class V>
+        V operator()(const V& x, const V&) const noexcept
+        {
+            using T = detail::value_t<V>;
+            switch (kind)
+            {
+            case kind_t::square:
+                return x * x;
+            case kind_t::identity:
+                return x;
+            case kind_t::one:
+                return V(T(1));
+            case kind_t::reciprocal:
+                return V(T(1)) / x;
+            default:
+            {
+                const T inf = std::numeric_limits<T>::infinity();
+                if constexpr (std::is_arithmetic<V>::value)
+                    return x == -inf ? inf : std::sqrt(x) + T(0);
+                else
+                    return xsimd::select(x == V(-inf), V(inf), xsimd::sqrt(x) + V(T(0)));
+            }
+            }
+        }
+    };
 
 #undef PYPERF_TENSOR_APPROXIMATE
 #undef PYPERF_TENSOR_UNARY_BODY
@@ -328,6 +384,11 @@ namespace pyperf_tensor::kernels
         inline void dispatch_row(const Op& op, const std::array<const T*, N>& in, const std::array<index_t, N>& s,
                                  T* out, index_t n, std::integer_sequence<unsigned, Masks...>) noexcept
         {
+            if constexpr (std::is_same<Op, pow_op>::value)
+                if (s[1] == 0) // one exponent along the row: its exact shortcut, if it has one
+                    if (const auto twin = pow_constant_op::of(*in[1]); twin.kind != pow_constant_op::kind_t::none)
+                        return dispatch_row<Arch, pow_constant_op, T, Stream>(
+                            twin, in, s, out, n, std::integer_sequence<unsigned, Masks...>{});
             unsigned splat = 0;
             bool strided = false;
             for (std::size_t k = 0; k < N; ++k)

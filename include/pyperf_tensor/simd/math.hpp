@@ -10,8 +10,10 @@
 //        log; float32 uses a division-free polynomial instead (Cephes logf's, <= 2 ULP).
 //   pow: xsimd's pow is exp(y * log|x|): wrong for pow(0, 0), pow(1, nan), pow(0, -1) and
 //        tens of ULP off for large results. float32 is computed in double precision
-//        (2^(y log2 x), within 1 ULP, nearly always correctly rounded), its special
-//        inputs (x <= 0, infinities, NaN) by libm; float64 uses libm per lane.
+//        (2^(y log2 x), within 1 ULP, nearly always correctly rounded; AVX2 and AVX-512),
+//        its special inputs (x <= 0, infinities, NaN) by libm; float64 and SSE2 use libm
+//        per lane. Exponents 2, 1, 0, -1, 1/2 constant along a row take exact shortcuts
+//        (kernels/elementwise.hpp: pow_constant_op).
 #pragma once
 
 #include <array>
@@ -336,9 +338,10 @@ namespace pyperf_tensor::simd
         }
     } // namespace detail
 
-    // float32: in SIMD through double (pow_f32), lanes with x <= 0, x or y infinite or
-    // NaN by libm (C's special cases: pow(-8, 1/3) is NaN, pow(1, NaN) is 1, ...).
-    // float64: libm per lane, as NumPy does without SVML.
+    // float32 with AVX2 / AVX-512: in SIMD through double (pow_f32; 1.9x / 3.1x libm
+    // here), lanes with x <= 0, x or y infinite or NaN by libm (C's special cases:
+    // pow(-8, 1/3) is NaN, pow(1, NaN) is 1, ...). float64, and float32 with SSE2 (two
+    // doubles per register: 12% slower than libm): libm per lane.
     template <class V>
     inline V pow(const V& x, const V& y) noexcept
     {
@@ -348,7 +351,7 @@ namespace pyperf_tensor::simd
         {
             using T = typename V::value_type;
             auto libm = [](T a, T b) { return std::pow(a, b); };
-            if constexpr (std::is_same<T, float>::value)
+            if constexpr (std::is_same<T, float>::value && sizeof(V) >= 32)
             {
                 const V inf(std::numeric_limits<float>::infinity());
                 const auto ordinary = (x > V(0.0f)) & (x < inf) & (xsimd::abs(y) < inf);
