@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 
 import pyperf_tensor as pt
 from conftest import DTYPES
-from ops import OPS, check
+from ops import OPS, check, ulp_distance
 from strategies import elements, operands, strided_arrays
 
 
@@ -146,7 +146,6 @@ def _validation_rows(name):
 
 @pytest.mark.parametrize("name", ["exp", "log", "tanh"])
 def test_accuracy_on_numpy_validation_sets(isa, name):
-    from ops import ulp_distance
     checked = 0
     for dtype_name, rows in _validation_rows(name).items():
         dtype = {"np.float32": np.float32, "np.float64": np.float64}.get(dtype_name)
@@ -208,7 +207,6 @@ def test_an_element_does_not_depend_on_where_its_row_starts(isa, op):
 def test_pow_with_one_exponent(isa, dtype, e):
     """A scalar exponent with an exact shortcut (x * x, x, 1, 1 / x, sqrt) gives the correctly
     rounded result and C's special values; a full array of it goes the general way, within 1 ULP."""
-    from ops import ulp_distance
     tiny = np.finfo(dtype).smallest_subnormal
     special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -2.0, 1.0, tiny, 3 * tiny], dtype)
     x = np.concatenate([special, (np.random.default_rng(5).standard_normal(997) * 50).astype(dtype)])

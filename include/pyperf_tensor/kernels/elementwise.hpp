@@ -166,24 +166,11 @@ namespace pyperf_tensor::kernels
     // exact shortcut: x * x, x, 1, 1 / x, sqrt(x) (with C's pow(-0, 0.5) = +0 and
     // pow(-inf, 0.5) = +inf), each correctly rounded. The row dispatcher runs it in place
     // of pow_op: the general pow costs ~16x a square.
-    struct pow_constant_op
-    {
-        static constexpr const char* name = "pow";
-        static constexpr std::size_t arity = 2;
-        template <class T>
-        static constexpr bool supports = std::is_floating_point<T>::value;
-        enum class kind_t
-        {
-            none,
-            square,
-            identity,
-            one,
-            reciprocal,
-            root
-        } kind = kind_t::none;
-        template <class T>
-        static pow_constant_op of(T e) noexcept
-        {
+    PYPERF_TENSOR_ELEMENTWISE_OP(
+        pow_constant, 2, is_float, enum class kind_t{none, square, identity, one, reciprocal, root};
+        kind_t kind = kind_t::none;
+
+        template <class T> static pow_constant_op of(T e) noexcept {
             return {e == T(2)     ? kind_t::square
                     : e == T(1)   ? kind_t::identity
                     : e == T(0)   ? kind_t::one
@@ -191,9 +178,9 @@ namespace pyperf_tensor::kernels
                     : e == T(0.5) ? kind_t::root
                                   : kind_t::none};
         }
+
         template <class V>
-        V operator()(const V& x, const V&) const noexcept
-        {
+        V operator()(const V & x, const V&) const noexcept {
             using T = detail::value_t<V>;
             switch (kind)
             {
@@ -214,8 +201,7 @@ namespace pyperf_tensor::kernels
                     return xsimd::select(x == V(-inf), V(inf), xsimd::sqrt(x) + V(T(0)));
             }
             }
-        }
-    };
+        });
 
 #undef PYPERF_TENSOR_APPROXIMATE
 #undef PYPERF_TENSOR_UNARY_BODY
