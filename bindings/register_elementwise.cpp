@@ -28,8 +28,8 @@ namespace pyperf_tensor::bindings
                 {ab, "Elementwise a / b (float only: integer division would need a float copy, so it is a TypeError)."},
                 {ab, "Elementwise maximum; NaN in either operand gives NaN (as numpy.maximum)."},
                 {ab, "Elementwise minimum; NaN in either operand gives NaN (as numpy.minimum)."},
-                {ab, "Elementwise a ** b (float only; float32 in SIMD through float64, within 1 ULP; float64 by libm\n"
-                     "per element; special values as C's pow)."}});
+                {ab, "Elementwise a ** b (float only; in SIMD on AVX2/AVX-512 within 1 ULP, nearly always correctly\n"
+                     "rounded: float32 through float64, float64 in double-double steps; special values as C's pow)."}});
         def_ops<kernels::ternary_ops>(
             m, {{{"a", "b", "c", "out"},
                  "Elementwise a * b + c in one pass with broadcasting, rounded once where the CPU has FMA\n"

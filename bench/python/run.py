@@ -4,6 +4,8 @@ import argparse
 import os
 import sys
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(__file__))
 
 import bench_activation  # noqa: E402
@@ -22,17 +24,19 @@ def main():
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--ops", nargs="*", help="ops to run (default: all of the family)")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                        help="element type (float64 results go to <family>-float64.md/.json)")
     args = parser.parse_args()
     print(describe(machine_info()))
     for name in args.family or sorted(FAMILIES):
         bench = Bench(rounds=args.rounds)
-        kwargs = {"threads": args.threads}
+        kwargs = {"threads": args.threads, "dtype": np.dtype(args.dtype).type}
         if args.sizes:
             kwargs["sizes"] = args.sizes
         if args.ops:
             kwargs["ops"] = [op for op in args.ops if op in FAMILIES[name].OPS]
         FAMILIES[name].run(bench, **kwargs)
-        bench.write(args.out, name)
+        bench.write(args.out, name if args.dtype == "float32" else f"{name}-{args.dtype}")
 
 
 if __name__ == "__main__":

@@ -77,24 +77,6 @@ namespace pyperf_tensor::kernels
             return x / (W(1) + std::exp(-x));
         }
 
-        // The rounding error of p = a * b: a * b == p + error exactly (barring overflow).
-        // One fma where the ISA has it (it must round once: SSE2's emulated a * b - p
-        // would give 0), else Dekker's product of the halves of a and b.
-        template <class B>
-        PYPERF_TENSOR_INLINE B product_error(const B& a, const B& b, const B& p) noexcept
-        {
-            using T = typename B::value_type;
-            if constexpr (simd::has_fma<typename B::arch_type>())
-                return simd::fma(a, b, -p);
-            else
-            {
-                const B split(T(std::is_same<T, float>::value ? 4097.0 : 134217729.0)); // 2^12 + 1, 2^27 + 1
-                const B ca = a * split, cb = b * split;
-                const B ah = ca - (ca - a), al = a - ah, bh = cb - (cb - b), bl = b - bh;
-                return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-            }
-        }
-
         // 2^n for integral n in [-126, 127] held in a float batch.
         template <class B>
         PYPERF_TENSOR_INLINE B exp2_int_f32(const B& n) noexcept
@@ -192,7 +174,7 @@ namespace pyperf_tensor::kernels
             for (std::size_t i = 1; i < F::c.size(); ++i)
                 r = simd::fma(r, u, B(F::c[i]));
             const B h = a * a;
-            const B l = product_error(a, a, h); // a * a == h + l exactly
+            const B l = simd::product_error(a, a, h); // a * a == h + l exactly
             const B tr = t * r;
             const B m = x * simd::fma(tr, l * B(T(-0.5)), tr); // x t R(t) (1 - l/2)
             B xe;                                              // x * Phi(-|x|) = m exp(-h/2)
@@ -222,13 +204,13 @@ namespace pyperf_tensor::kernels
             const B k1h(1.5957691669464111f), k1l(-4.534068054340423e-08f);
             const B k2h(0.07135481387376785f), k2l(2.3988324659995897e-09f);
             const B xc = xsimd::min(B(20.0f), x); // sigmoid(s(20)) is 1; NaN kept
-            const B h = xc * xc, l = product_error(xc, xc, h);
-            const B p = k2h * h, pe = product_error(k2h, h, p);
+            const B h = xc * xc, l = simd::product_error(xc, xc, h);
+            const B p = k2h * h, pe = simd::product_error(k2h, h, p);
             const B w = k1h + p, bb = w - k1h;
             const B w_err = (k1h - (w - bb)) + (p - bb);
             const B w_lo = w_err + pe + simd::fma(k2h, l, simd::fma(k2l, h, k1l));
             const B s = xc * w;
-            const B s_lo = simd::fma(xc, w_lo, product_error(xc, w, s));
+            const B s_lo = simd::fma(xc, w_lo, simd::product_error(xc, w, s));
             const B sign = s & B(-0.0f);
             const B e0 = simd::exp(B(0.0f) - xsimd::abs(s));
             const B e = simd::fma(e0, B(0.0f) - (s_lo ^ sign), e0); // exp(-|s_hi + s_lo|)

@@ -9,11 +9,12 @@
 //        xsimd's float32 log divides (f / (2 + f)), which costs more than NumPy's whole
 //        log; float32 uses a division-free polynomial instead (Cephes logf's, <= 2 ULP).
 //   pow: xsimd's pow is exp(y * log|x|): wrong for pow(0, 0), pow(1, nan), pow(0, -1) and
-//        tens of ULP off for large results. float32 is computed in double precision
-//        (2^(y log2 x), within 1 ULP, nearly always correctly rounded; AVX2 and AVX-512),
-//        its special inputs (x <= 0, infinities, NaN) by libm; float64 and SSE2 use libm
-//        per lane. Exponents 2, 1, 0, -1, 1/2 constant along a row take exact shortcuts
-//        (kernels/elementwise.hpp: pow_constant_op).
+//        tens of ULP off for large results. On AVX2 and AVX-512, float32 is computed in
+//        double precision (2^(y log2 x)) and float64 in double-double steps with 16-entry
+//        tables (pow_tables.hpp), both within 1 ULP and nearly always correctly rounded;
+//        special inputs (x <= 0, infinities, NaN) go to libm, and so does SSE2. Exponents
+//        2, 1, 0, -1, 1/2 constant along a row take exact shortcuts (kernels/elementwise.hpp:
+//        pow_constant_op).
 #pragma once
 
 #include <array>
@@ -25,6 +26,7 @@
 
 #include "../config.hpp"
 #include "arch.hpp"
+#include "pow_tables.hpp"
 #include "widen.hpp"
 
 #if defined(__AVX512F__)
@@ -53,6 +55,35 @@ namespace pyperf_tensor::simd
             return x * y + z;
         else
             return xsimd::fma(x, y, z);
+    }
+
+    // The rounding error of p = a * b: a * b == p + error exactly (barring overflow and
+    // underflow). One fused multiply-subtract where the ISA has it (it must round once:
+    // SSE2's emulated a * b - p would give 0), else Dekker's product of the halves.
+    template <class B>
+    PYPERF_TENSOR_INLINE B product_error(const B& a, const B& b, const B& p) noexcept
+    {
+        using T = typename B::value_type;
+        if constexpr (has_fma<typename B::arch_type>())
+        {
+#if defined(__AVX512F__)
+            if constexpr (sizeof(B) == 64)
+            {
+                if constexpr (std::is_same<T, float>::value)
+                    return _mm512_fmsub_ps(a, b, p);
+                else
+                    return _mm512_fmsub_pd(a, b, p);
+            }
+#endif
+            return xsimd::fms(a, b, p);
+        }
+        else
+        {
+            const B split(T(std::is_same<T, float>::value ? 4097.0 : 134217729.0)); // 2^12 + 1, 2^27 + 1
+            const B ca = a * split, cb = b * split;
+            const B ah = ca - (ca - a), al = a - ah, bh = cb - (cb - b), bl = b - bh;
+            return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+        }
     }
 
     namespace detail
@@ -283,7 +314,7 @@ namespace pyperf_tensor::simd
         template <class D>
         PYPERF_TENSOR_INLINE D log2_f64(const D& x) noexcept
         {
-            using I = xsimd::batch<std::int64_t, typename D::arch_type>;
+            using I = xsimd::batch<std::uint64_t, typename D::arch_type>;
             const I ix = xsimd::bitwise_cast<I>(x) + I(0x3ff0000000000000 - 0x3fe6a09e667f3bcd);
             // k + 1023 (the biased exponent, 0 .. 2047) as a double: its bits under 2^52's.
             const D k = xsimd::bitwise_cast<D>((ix >> 52) | I(0x4330000000000000)) - D(4503599627370496.0 + 1023.0);
@@ -295,6 +326,9 @@ namespace pyperf_tensor::simd
             return simd::fma(s * p, D(1.4426950408889634074), k);
         }
 
+        // (Integer lanes are unsigned throughout: xsimd 8.1 shifts signed 64-bit lanes right
+        // element by element on AVX2, which has no arithmetic 64-bit shift.)
+
         // 2^t for batches of doubles with |t| <= 1000: t = n + r with n an integer and
         // |r| <= 1/2 (n by adding and subtracting 1.5 * 2^52, which leaves n in the low
         // bits), 2^r by the Taylor series of exp(r ln 2) to degree 8 (the rest is below
@@ -302,7 +336,7 @@ namespace pyperf_tensor::simd
         template <class D>
         PYPERF_TENSOR_INLINE D exp2_f64(const D& t) noexcept
         {
-            using I = xsimd::batch<std::int64_t, typename D::arch_type>;
+            using I = xsimd::batch<std::uint64_t, typename D::arch_type>;
             constexpr int degree = 8;
             constexpr auto taylor = []
             {
@@ -336,12 +370,94 @@ namespace pyperf_tensor::simd
             { return exp2_f64(xsimd::min(D(200.0), xsimd::max(D(-200.0), b * log2_f64(a)))); };
             return simd::narrow(half(x0, y0), half(x1, y1));
         }
+
+        // t[i] for each lane of i (0 <= i < 16): a two-register permute on AVX-512; on AVX2
+        // (no 16-entry permute for doubles) four scalar loads, which beat vgatherqpd here
+        // (float64 pow 5.7 vs 7.0 ms per 10^6).
+        template <class D, class U>
+        PYPERF_TENSOR_INLINE D lookup16(const double (&t)[16], const U& i) noexcept
+        {
+#if defined(__AVX512F__)
+            if constexpr (detail::is_zmm<D>())
+                return D(_mm512_permutex2var_pd(_mm512_load_pd(t), i, _mm512_load_pd(t + 8)));
+#endif
+#if defined(__AVX2__)
+            if constexpr (sizeof(D) == 32)
+            {
+                const __m256i v = i;
+                return D(_mm256_set_pd(t[_mm256_extract_epi64(v, 3)], t[_mm256_extract_epi64(v, 2)],
+                                       t[_mm256_extract_epi64(v, 1)], t[_mm256_extract_epi64(v, 0)]));
+            }
+#endif
+            alignas(D::arch_type::alignment()) std::uint64_t k[D::size];
+            alignas(D::arch_type::alignment()) double v[D::size];
+            i.store_aligned(k);
+            for (std::size_t j = 0; j < D::size; ++j)
+                v[j] = t[k[j]];
+            return D::load_aligned(v);
+        }
+
+        // float64 pow for positive normal x and finite y as exp(y log x), each step carried
+        // in two doubles (the tables and their derivation: scripts/gen_pow_tables.py).
+        // log x = k ln2 + log(1/invc) + log1p(r), r = z invc - 1, |r| < 1/32: the sum's
+        // leading terms are added exactly, the rest (r^3 on, Taylor to r^13) in the low
+        // part: within ~2^-68 of log x. exp(e) = 2^(n/16) exp(r), |r| <= ln2/32, with 1 + r added
+        // exactly and the rest in the low part (Taylor to r^8). In all, within 1 ULP and
+        // nearly always correctly rounded. `in_range` is false where |y log x| > 708 (the
+        // result is near or beyond the limits of double: the caller asks libm).
+        template <class D>
+        PYPERF_TENSOR_INLINE D pow_f64(const D& x, const D& y, typename D::batch_bool_type& in_range) noexcept
+        {
+            namespace t = pow_tables;
+            using U = xsimd::batch<std::uint64_t, typename D::arch_type>;
+            const U ix = xsimd::bitwise_cast<U>(x) + U(0x3ff0000000000000 - t::offset);
+            const D k = xsimd::bitwise_cast<D>((ix >> 52) | U(0x4330000000000000)) - D(4503599627370496.0 + 1023.0);
+            const U i = (ix >> 48) & U(15);
+            const D z = xsimd::bitwise_cast<D>((ix & U(0x000fffffffffffff)) + U(t::offset));
+            const D invc = lookup16<D>(t::invc, i);
+            // z invc - 1 = rh + rl exactly (ph - 1 is exact: ph is within a factor 2 of 1).
+            const D ph = z * invc, rl = product_error(z, invc, ph), rh = ph - D(1.0);
+            const D t1 = simd::fma(k, D(t::ln2_hi), lookup16<D>(t::logc_hi, i)); // exact
+            const D t2 = t1 + rh, e2 = (t1 - t2) + rh;                           // |t1| > |rh| or t1 = 0
+            const D ar = D(-0.5) * rh, ar2 = ar * rh, ar2_lo = product_error(ar, rh, ar2);
+            const D hi = t2 + ar2, e3 = (t2 - hi) + ar2;
+            D p = D(1.0 / 13);
+            for (const double c :
+                 {-1.0 / 12, 1.0 / 11, -1.0 / 10, 1.0 / 9, -1.0 / 8, 1.0 / 7, -1.0 / 6, 1.0 / 5, -1.0 / 4, 1.0 / 3})
+                p = simd::fma(p, rh, D(c));
+            D lo = simd::fma(k, D(t::ln2_lo), lookup16<D>(t::logc_lo, i)) + e2 + e3 + ar2_lo;
+            // log1p(rh + rl) = log1p(rh) + rl / (1 + rh): rl is up to 2^-54, so rl r^2 counts.
+            const D w = simd::fma(simd::fma(D(1.0) - rh, rh, D(-1.0)), rh, D(1.0)); // 1 - rh + rh^2 - rh^3
+            lo = simd::fma(rh * rh * rh, p, simd::fma(rl, w, lo));
+            const D log_hi = hi + lo, log_lo = (hi - log_hi) + lo;
+            const D e = y * log_hi, e_lo = product_error(y, log_hi, e) + y * log_lo;
+            in_range = xsimd::abs(e) < D(708.0);
+
+            const D shifter(6755399441055744.0); // 1.5 * 2^52: n in the low bits of e 16/ln2 + shifter
+            const D big = simd::fma(e, D(16 / 0.69314718055994530942), shifter);
+            const D n = big - shifter;
+            const D r_hi = simd::fma(n, D(-t::ln2_16_hi), e); // exact
+            const D r_lo = simd::fma(n, D(-t::ln2_16_lo), e_lo);
+            const D r = r_hi + r_lo;
+            const U bits = xsimd::bitwise_cast<U>(big);
+            const U j = bits & U(15);
+            const D tail = lookup16<D>(t::exp_tail, j);
+            const D scale =
+                xsimd::bitwise_cast<D>(xsimd::bitwise_cast<U>(lookup16<D>(t::exp_hi, j)) + ((bits >> 4) << 52));
+            D q = D(1.0 / 40320);
+            for (const double c : {1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5})
+                q = simd::fma(q, r, D(c));
+            const D rest = simd::fma(r * r, q, r_lo + simd::fma(tail, r, tail)); // exp(r) (1 + tail) - 1 - r_hi
+            const D u = D(1.0) + r_hi, u_err = (D(1.0) - u) + r_hi;
+            return simd::fma(scale, u, scale * (u_err + rest));
+        }
     } // namespace detail
 
-    // float32 with AVX2 / AVX-512: in SIMD through double (pow_f32; 1.9x / 3.1x libm
-    // here), lanes with x <= 0, x or y infinite or NaN by libm (C's special cases:
-    // pow(-8, 1/3) is NaN, pow(1, NaN) is 1, ...). float64, and float32 with SSE2 (two
-    // doubles per register: 12% slower than libm): libm per lane.
+    // AVX2 / AVX-512: float32 in SIMD through double (pow_f32), float64 in double-double
+    // steps (pow_f64); lanes with x <= 0 (float64: x below the normal range), x or y
+    // infinite or NaN, and float64 results beyond e^+-708 by libm (C's special cases:
+    // pow(-8, 1/3) is NaN, pow(1, NaN) is 1, ...). SSE2 (two doubles per register: the
+    // float32 path was 12% slower than libm there): libm per lane.
     template <class V>
     inline V pow(const V& x, const V& y) noexcept
     {
@@ -351,11 +467,22 @@ namespace pyperf_tensor::simd
         {
             using T = typename V::value_type;
             auto libm = [](T a, T b) { return std::pow(a, b); };
-            if constexpr (std::is_same<T, float>::value && sizeof(V) >= 32)
+            if constexpr (sizeof(V) >= 32)
             {
-                const V inf(std::numeric_limits<float>::infinity());
-                const auto ordinary = (x > V(0.0f)) & (x < inf) & (xsimd::abs(y) < inf);
-                const V r = detail::pow_f32(x, y);
+                const V inf(std::numeric_limits<T>::infinity());
+                auto ordinary = (x < inf) & (xsimd::abs(y) < inf);
+                V r;
+                if constexpr (std::is_same<T, float>::value)
+                {
+                    ordinary = ordinary & (x > V(0.0f));
+                    r = detail::pow_f32(x, y);
+                }
+                else
+                {
+                    typename V::batch_bool_type in_range;
+                    r = detail::pow_f64(x, y, in_range);
+                    ordinary = ordinary & (x >= V(std::numeric_limits<double>::min())) & in_range;
+                }
                 if (xsimd::all(ordinary))
                     return r;
                 return detail::patch_lanes(r, !ordinary, libm, x, y);
