@@ -1,6 +1,7 @@
 // Math functions for batches and scalars alike, with fix-ups where xsimd 8.1 falls short
 // of NumPy (checked against NumPy's validation sets, ../shared/data/numpy-umath-validation):
 //   exp: float32 uses a select-free polynomial (Cephes expf's) on the normal range;
+//        float64 on AVX2/AVX-512 a 16-entry table and a polynomial (xsimd's divides);
 //        xsimd flushes results that should be subnormal to zero (f32 below ln(FLT_MIN),
 //        f64 below ln(DBL_MIN)) and overflows to inf early (f32 exp(88.72283) is
 //        3.4027985e38, not inf); lanes in both edge ranges are recomputed with libm.
@@ -204,6 +205,81 @@ namespace pyperf_tensor::simd
         return ordered & !(xsimd::isnan(a) | xsimd::isnan(b));
     }
 
+    namespace detail
+    {
+        // t[i] for each lane of i (0 <= i < 16): a two-register permute on AVX-512; on AVX2
+        // (no 16-entry permute for doubles) four scalar loads, which beat vgatherqpd here
+        // (float64 pow 5.7 vs 7.0 ms per 10^6).
+        template <class D, class U>
+        PYPERF_TENSOR_INLINE D lookup16(const double (&t)[16], const U& i) noexcept
+        {
+#if defined(__AVX512F__)
+            if constexpr (detail::is_zmm<D>())
+                return D(_mm512_permutex2var_pd(_mm512_load_pd(t), i, _mm512_load_pd(t + 8)));
+#endif
+#if defined(__AVX2__)
+            if constexpr (sizeof(D) == 32)
+            {
+                const __m256i v = i;
+                return D(_mm256_set_pd(t[_mm256_extract_epi64(v, 3)], t[_mm256_extract_epi64(v, 2)],
+                                       t[_mm256_extract_epi64(v, 1)], t[_mm256_extract_epi64(v, 0)]));
+            }
+#endif
+            alignas(D::arch_type::alignment()) std::uint64_t k[D::size];
+            alignas(D::arch_type::alignment()) double v[D::size];
+            i.store_aligned(k);
+            for (std::size_t j = 0; j < D::size; ++j)
+                v[j] = t[k[j]];
+            return D::load_aligned(v);
+        }
+
+        // e = n ln2/16 + r_hi with n integral and |r_hi| <= ln2/32 (r_hi exact for |e| < 2^13:
+        // ln2_16_hi has 36 bits), and 2^(n/16) = scale (1 + tail) from the tables. Valid
+        // where 2^(n/16) is a normal double.
+        template <class D>
+        struct exp_reduction
+        {
+            D n, r_hi, scale, tail;
+        };
+        template <class D>
+        PYPERF_TENSOR_INLINE exp_reduction<D> reduce_exp(const D& e) noexcept
+        {
+            namespace t = pow_tables;
+            using U = xsimd::batch<std::uint64_t, typename D::arch_type>;
+            const D shifter(6755399441055744.0); // 1.5 * 2^52: n in the low bits of e 16/ln2 + shifter
+            const D big = simd::fma(e, D(16 / 0.69314718055994530942), shifter);
+            const D n = big - shifter;
+            const U bits = xsimd::bitwise_cast<U>(big), j = bits & U(15);
+            const D hi = lookup16<D>(t::exp_hi, j);
+            return {n, simd::fma(n, D(-t::ln2_16_hi), e),
+                    xsimd::bitwise_cast<D>(xsimd::bitwise_cast<U>(hi) + ((bits >> 4) << 52)),
+                    lookup16<D>(t::exp_tail, j)};
+        }
+
+        // (exp(r) - 1 - r) / r^2 for |r| <= ln2/32 + a little: Taylor to r^8 (the rest is
+        // below 2^-68 of exp(r)).
+        template <class D>
+        PYPERF_TENSOR_INLINE D expm1_rest(const D& r) noexcept
+        {
+            D q = D(1.0 / 40320);
+            for (const double c : {1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5})
+                q = simd::fma(q, r, D(c));
+            return q;
+        }
+
+        // float64 exp where the result is a normal double (the caller sends the rest to
+        // libm): 2^(n/16) exp(r) with the 16-entry tables of pow, no division (xsimd 8.1's
+        // exp divides). Within ~0.51 ULP.
+        template <class D>
+        PYPERF_TENSOR_INLINE D exp_f64(const D& x) noexcept
+        {
+            const exp_reduction<D> e = reduce_exp(x);
+            const D r = simd::fma(e.n, D(-pow_tables::ln2_16_lo), e.r_hi);
+            const D p = simd::fma(r * r, expm1_rest(r), r);                       // exp(r) - 1
+            return simd::fma(e.scale, simd::fma(e.tail, p, e.tail) + p, e.scale); // (1 + tail)(1 + p)
+        }
+    } // namespace detail
+
     template <class V>
     inline V exp(const V& x) noexcept
     {
@@ -219,6 +295,8 @@ namespace pyperf_tensor::simd
 #endif
             if constexpr (std::is_same<T, float>::value)
                 r = detail::exp_f32(x);
+            else if constexpr (sizeof(V) >= 32)
+                r = detail::exp_f64(x);
             else
                 r = xsimd::exp(x);
             const auto edge = (x < V(std::log(std::numeric_limits<T>::min()) + T(1)))
@@ -371,32 +449,6 @@ namespace pyperf_tensor::simd
             return simd::narrow(half(x0, y0), half(x1, y1));
         }
 
-        // t[i] for each lane of i (0 <= i < 16): a two-register permute on AVX-512; on AVX2
-        // (no 16-entry permute for doubles) four scalar loads, which beat vgatherqpd here
-        // (float64 pow 5.7 vs 7.0 ms per 10^6).
-        template <class D, class U>
-        PYPERF_TENSOR_INLINE D lookup16(const double (&t)[16], const U& i) noexcept
-        {
-#if defined(__AVX512F__)
-            if constexpr (detail::is_zmm<D>())
-                return D(_mm512_permutex2var_pd(_mm512_load_pd(t), i, _mm512_load_pd(t + 8)));
-#endif
-#if defined(__AVX2__)
-            if constexpr (sizeof(D) == 32)
-            {
-                const __m256i v = i;
-                return D(_mm256_set_pd(t[_mm256_extract_epi64(v, 3)], t[_mm256_extract_epi64(v, 2)],
-                                       t[_mm256_extract_epi64(v, 1)], t[_mm256_extract_epi64(v, 0)]));
-            }
-#endif
-            alignas(D::arch_type::alignment()) std::uint64_t k[D::size];
-            alignas(D::arch_type::alignment()) double v[D::size];
-            i.store_aligned(k);
-            for (std::size_t j = 0; j < D::size; ++j)
-                v[j] = t[k[j]];
-            return D::load_aligned(v);
-        }
-
         // float64 pow for positive normal x and finite y as exp(y log x), each step carried
         // in two doubles (the tables and their derivation: scripts/gen_pow_tables.py).
         // log x = k ln2 + log(1/invc) + log1p(r), r = z invc - 1, |r| < 1/32: the sum's
@@ -433,23 +485,12 @@ namespace pyperf_tensor::simd
             const D e = y * log_hi, e_lo = product_error(y, log_hi, e) + y * log_lo;
             in_range = xsimd::abs(e) < D(708.0);
 
-            const D shifter(6755399441055744.0); // 1.5 * 2^52: n in the low bits of e 16/ln2 + shifter
-            const D big = simd::fma(e, D(16 / 0.69314718055994530942), shifter);
-            const D n = big - shifter;
-            const D r_hi = simd::fma(n, D(-t::ln2_16_hi), e); // exact
-            const D r_lo = simd::fma(n, D(-t::ln2_16_lo), e_lo);
-            const D r = r_hi + r_lo;
-            const U bits = xsimd::bitwise_cast<U>(big);
-            const U j = bits & U(15);
-            const D tail = lookup16<D>(t::exp_tail, j);
-            const D scale =
-                xsimd::bitwise_cast<D>(xsimd::bitwise_cast<U>(lookup16<D>(t::exp_hi, j)) + ((bits >> 4) << 52));
-            D q = D(1.0 / 40320);
-            for (const double c : {1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5})
-                q = simd::fma(q, r, D(c));
-            const D rest = simd::fma(r * r, q, r_lo + simd::fma(tail, r, tail)); // exp(r) (1 + tail) - 1 - r_hi
-            const D u = D(1.0) + r_hi, u_err = (D(1.0) - u) + r_hi;
-            return simd::fma(scale, u, scale * (u_err + rest));
+            const exp_reduction<D> red = reduce_exp(e);
+            const D r_lo = simd::fma(red.n, D(-t::ln2_16_lo), e_lo), r = red.r_hi + r_lo;
+            // exp(r) (1 + tail) - 1 - r_hi
+            const D rest = simd::fma(r * r, expm1_rest(r), r_lo + simd::fma(red.tail, r, red.tail));
+            const D u = D(1.0) + red.r_hi, u_err = (D(1.0) - u) + red.r_hi;
+            return simd::fma(red.scale, u, red.scale * (u_err + rest));
         }
     } // namespace detail
 
