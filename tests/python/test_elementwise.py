@@ -249,13 +249,13 @@ def test_pow_over_the_whole_range(isa, dtype):
     assert (got[ok] == want[ok]).mean() >= (0.99 if isa == "sse2" and dtype == np.float32 else 0.998)
 
 
-def test_pow_tables_are_the_generators_output():
-    """The float64 pow tables in the header are what scripts/gen_pow_tables.py computes."""
+def test_math_tables_are_the_generators_output():
+    """The tables of exp, log and pow in the header are what scripts/gen_math_tables.py computes."""
     root = pathlib.Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location("gen_pow_tables", root / "scripts" / "gen_pow_tables.py")
+    spec = importlib.util.spec_from_file_location("gen_math_tables", root / "scripts" / "gen_math_tables.py")
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
-    assert (root / "include" / "pyperf_tensor" / "simd" / "pow_tables.hpp").read_text() == gen.header()
+    assert (root / "include" / "pyperf_tensor" / "simd" / "math_tables.hpp").read_text() == gen.header()
 
 
 def test_in_place_and_broadcast_row_from_the_output(isa):

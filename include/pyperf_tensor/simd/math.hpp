@@ -8,11 +8,12 @@
 //   log: xsimd's float64 log is wrong for subnormal inputs; those lanes use libm (float32
 //        for float64 only; float32 scales subnormals into range in SIMD).
 //        xsimd's float32 log divides (f / (2 + f)), which costs more than NumPy's whole
-//        log; float32 uses a division-free polynomial instead (Cephes logf's, <= 2 ULP).
+//        log; float32 uses a division-free polynomial instead (Cephes logf's, <= 2 ULP),
+//        on AVX-512 a 16-entry table and a shorter polynomial (<= 1 ULP).
 //   pow: xsimd's pow is exp(y * log|x|): wrong for pow(0, 0), pow(1, nan), pow(0, -1) and
 //        tens of ULP off for large results. On AVX2 and AVX-512, float32 is computed in
 //        double precision (2^(y log2 x)) and float64 in double-double steps with 16-entry
-//        tables (pow_tables.hpp), both within 1 ULP and nearly always correctly rounded;
+//        tables (math_tables.hpp), both within 1 ULP and nearly always correctly rounded;
 //        special inputs (x <= 0, infinities, NaN) go to libm, and so does SSE2. Exponents
 //        2, 1, 0, -1, 1/2 constant along a row take exact shortcuts (kernels/elementwise.hpp:
 //        pow_constant_op).
@@ -27,7 +28,7 @@
 
 #include "../config.hpp"
 #include "arch.hpp"
-#include "pow_tables.hpp"
+#include "math_tables.hpp"
 #include "widen.hpp"
 
 #if defined(__AVX512F__)
@@ -244,7 +245,7 @@ namespace pyperf_tensor::simd
         template <class D>
         PYPERF_TENSOR_INLINE exp_reduction<D> reduce_exp(const D& e) noexcept
         {
-            namespace t = pow_tables;
+            namespace t = tables;
             using U = xsimd::batch<std::uint64_t, typename D::arch_type>;
             const D shifter(6755399441055744.0); // 1.5 * 2^52: n in the low bits of e 16/ln2 + shifter
             const D big = simd::fma(e, D(16 / 0.69314718055994530942), shifter);
@@ -274,7 +275,7 @@ namespace pyperf_tensor::simd
         PYPERF_TENSOR_INLINE D exp_f64(const D& x) noexcept
         {
             const exp_reduction<D> e = reduce_exp(x);
-            const D r = simd::fma(e.n, D(-pow_tables::ln2_16_lo), e.r_hi);
+            const D r = simd::fma(e.n, D(-tables::ln2_16_lo), e.r_hi);
             const D p = simd::fma(r * r, expm1_rest(r), r);                       // exp(r) - 1
             return simd::fma(e.scale, simd::fma(e.tail, p, e.tail) + p, e.scale); // (1 + tail)(1 + p)
         }
@@ -309,6 +310,41 @@ namespace pyperf_tensor::simd
 
     namespace detail
     {
+#if defined(__AVX512F__)
+        // float32 log with AVX-512, every input (1.3x the polynomial below here, whose
+        // callers also test for special lanes): x = 2^k z with z in [0.75, 1.5) by vgetmantps
+        // and vgetexpps (subnormals included), 16 subintervals of z looked up in one register
+        // each (vpermps); r = z invc - 1 is exact (invc a multiple of 1/16, |r| <= 1/16),
+        // log1p(r) = r - r^2/2 + r^3 P(r) (Taylor to r^6), log(1/invc) + r added exactly,
+        // k ln2 last (ln2 split into two positive parts, so k = +-inf stays infinite). Within
+        // 1 ULP (every 7th float: 0.56% not correctly rounded). Zeros give k = -inf (-inf
+        // out), +inf k = inf, negative x z = NaN (NaN out; -0 has z = -1).
+        inline __m512 log_f32_zmm(__m512 x) noexcept
+        {
+            namespace t = tables;
+            const __m512 z = _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_nan);
+            const __m512 e = _mm512_getexp_ps(x); // floor(log2 |x|); k = e + 1 where z < 1
+            const __m512 k =
+                _mm512_mask_add_ps(e, _mm512_cmp_ps_mask(z, _mm512_set1_ps(1.0f), _CMP_LT_OQ), e, _mm512_set1_ps(1.0f));
+            const __m512i i =
+                _mm512_srli_epi32(_mm512_sub_epi32(_mm512_castps_si512(z), _mm512_set1_epi32(t::offset_f32)),
+                                  19); // vpermps reads the low 4 bits
+            const __m512 logc = _mm512_permutexvar_ps(i, _mm512_load_ps(t::log_f32_c));
+            const __m512 r = _mm512_fmadd_ps(z, _mm512_permutexvar_ps(i, _mm512_load_ps(t::log_f32_invc)),
+                                             _mm512_set1_ps(-1.0f)); // exact
+            __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(-1.0f / 6), r, _mm512_set1_ps(0.2f));
+            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(-0.25f));
+            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 3));
+            const __m512 q = _mm512_fmadd_ps(p, r, _mm512_set1_ps(-0.5f)); // log1p(r) = r + r^2 q
+            const __m512 hi = _mm512_add_ps(logc, r);                      // |logc| >= |r| or logc = 0:
+            const __m512 err = _mm512_add_ps(_mm512_sub_ps(logc, hi), r);  // logc + r - hi exactly
+            const __m512 lo = _mm512_add_ps(_mm512_fmadd_ps(k, _mm512_set1_ps(0x1.7f7d1cp-20f), err),
+                                            _mm512_permutexvar_ps(i, _mm512_load_ps(t::log_f32_c_lo)));
+            const __m512 y = _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, lo);
+            return _mm512_fmadd_ps(k, _mm512_set1_ps(0x1.62e4p-1f), _mm512_add_ps(hi, y)); // ln2 = hi + lo, both > 0
+        }
+#endif
+
         // log(x) for normal positive x: x = 2^k * m with m in [sqrt(1/2), sqrt(2)),
         // log(m) = f - f^2/2 + f^3 P(f) with f = m - 1; no division. Zero, negative,
         // infinite and NaN lanes are fixed up by the caller's selects.
@@ -317,6 +353,7 @@ namespace pyperf_tensor::simd
                                               const xsimd::batch<float, A>& extra_k) noexcept
         {
             using B = xsimd::batch<float, A>;
+
             using I = xsimd::batch<std::int32_t, A>;
             I ix = xsimd::bitwise_cast<I>(x) + I(0x3f800000 - 0x3f3504f3);
             const B k = xsimd::batch_cast<float>((ix >> 23) - I(0x7f)) + extra_k;
@@ -365,6 +402,10 @@ namespace pyperf_tensor::simd
         {
             using T = typename V::value_type;
             V r;
+#if defined(__AVX512F__)
+            if constexpr (std::is_same<T, float>::value && detail::is_zmm<V>())
+                return detail::log_f32_zmm(x);
+#endif
             if constexpr (std::is_same<T, float>::value)
             {
                 // No libm call on this path (a call in the loop costs every iteration its
@@ -450,7 +491,7 @@ namespace pyperf_tensor::simd
         }
 
         // float64 pow for positive normal x and finite y as exp(y log x), each step carried
-        // in two doubles (the tables and their derivation: scripts/gen_pow_tables.py).
+        // in two doubles (the tables and their derivation: scripts/gen_math_tables.py).
         // log x = k ln2 + log(1/invc) + log1p(r), r = z invc - 1, |r| < 1/32: the sum's
         // leading terms are added exactly, the rest (r^3 on, Taylor to r^13) in the low
         // part: within ~2^-68 of log x. exp(e) = 2^(n/16) exp(r), |r| <= ln2/32, with 1 + r added
@@ -460,7 +501,7 @@ namespace pyperf_tensor::simd
         template <class D>
         PYPERF_TENSOR_INLINE D pow_f64(const D& x, const D& y, typename D::batch_bool_type& in_range) noexcept
         {
-            namespace t = pow_tables;
+            namespace t = tables;
             using U = xsimd::batch<std::uint64_t, typename D::arch_type>;
             const U ix = xsimd::bitwise_cast<U>(x) + U(0x3ff0000000000000 - t::offset);
             const D k = xsimd::bitwise_cast<D>((ix >> 52) | U(0x4330000000000000)) - D(4503599627370496.0 + 1023.0);
