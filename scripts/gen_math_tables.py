@@ -13,10 +13,11 @@ invc is 1/c for c its midpoint, rounded to double; log(1/invc) is split into a h
 is a multiple of 2^-42 (so k ln2_hi + logc_hi is exact for any exponent k) and a lo part.
 exp (float64 exp and pow): 2^(j/16) for j = 0..15 as a double and its relative tail
 (2^(j/16) - hi) / hi.
-log (float32, AVX-512): z in [0.75, 1.5) (what vgetmantps gives), 16 subintervals by the top
-bits after an offset; invc is 1 where z = 1 lies, elsewhere the multiple of 1/16 that keeps
-|z invc - 1| smallest over the interval (at most 1/16 for all 16), so z invc - 1 is exact in
-float32; log(1/invc) as a float and the float of the rest.
+log (float32 and float64, AVX-512): z in [0.75, 1.5) (what vgetmantps/pd give), 16
+subintervals by the top bits after an offset; invc is 1 where z = 1 lies, elsewhere the
+multiple of 1/16 that keeps |z invc - 1| smallest over the interval (at most 1/16 for all 16),
+so z invc - 1 is exact in float32 and in float64; log(1/invc) rounded to the type and the
+rounded rest.
 """
 
 from decimal import Decimal, getcontext
@@ -26,6 +27,7 @@ getcontext().prec = 60
 N = 16
 OFFSET = 0x3FE8800000000000  # z's bits start here: 1.0 = OFFSET + 7.5 * 2^48
 OFFSET_F32 = 0x3F400000  # float32: z in [0.75, 1.5), AVX-512's getmant interval
+OFFSET_F64 = 0x3FE8000000000000  # the same 0.75 in double's bits
 LN2 = Decimal(2).ln()
 
 
@@ -67,8 +69,8 @@ def f64_tables():
     return {"invc": invc, "logc_hi": logc_hi, "logc_lo": logc_lo, "exp_hi": exp_hi, "exp_tail": exp_tail}
 
 
-def f32_tables():
-    invc, logc, logc_lo = [], [], []
+def getmant_tables():
+    invc, logc, logc_lo, logc64, logc64_lo = [], [], [], [], []
     for i in range(N):
         lo = single_bits(OFFSET_F32 + (i << 19))
         top = single_bits(OFFSET_F32 + ((i + 1) << 19) - 1)  # the interval's last float
@@ -77,9 +79,11 @@ def f32_tables():
         # exact: z invc has its last bit at 2^-28 (z < 1) or 2^-27, so r needs |r| < 2^-4 or 2^-3
         assert max(abs(lo * ic - 1), abs(top * ic - 1)) <= 1 / 16
         v = -Decimal(ic).ln()
-        h = single(v)
+        h, h64 = single(v), float(v)
         invc.append(ic), logc.append(h), logc_lo.append(single(v - Decimal(h)))
-    return {"log_f32_invc": invc, "log_f32_c": logc, "log_f32_c_lo": logc_lo}
+        logc64.append(h64), logc64_lo.append(float(v - Decimal(h64)))
+    return ({"log_f32_invc": invc, "log_f32_c": logc, "log_f32_c_lo": logc_lo},
+            {"log_f64_invc": invc, "log_f64_c": logc64, "log_f64_c_lo": logc64_lo})
 
 
 def header():
@@ -95,13 +99,15 @@ def header():
         "{",
         "    // clang-format off",
     ]
-    for type_, suffix, arrays in (("double", "", f64_tables()), ("float", "f", f32_tables())):
+    f32, f64 = getmant_tables()
+    for type_, suffix, arrays in (("double", "", f64_tables()), ("float", "f", f32), ("double", "", f64)):
         for name, values in arrays.items():
             lines.append(f"    alignas(64) inline constexpr {type_} {name}[{N}] = {{")
             lines += [f"        {', '.join(v.hex() + suffix for v in values[r:r + 4])}," for r in range(0, N, 4)]
             lines.append("    };")
     lines.append(f"    inline constexpr std::uint64_t offset = {OFFSET:#x};")
     lines.append(f"    inline constexpr std::uint32_t offset_f32 = {OFFSET_F32:#x};")
+    lines.append(f"    inline constexpr std::uint64_t offset_f64 = {OFFSET_F64:#x};")
     scalars = {"ln2_hi": ln2_hi, "ln2_lo": ln2_lo, "ln2_16_hi": ln2n_hi, "ln2_16_lo": ln2n_lo}
     lines += [f"    inline constexpr double {name} = {v.hex()};" for name, v in scalars.items()]
     lines.append("    // clang-format on")

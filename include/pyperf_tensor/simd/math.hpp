@@ -5,11 +5,12 @@
 //        xsimd flushes results that should be subnormal to zero (f32 below ln(FLT_MIN),
 //        f64 below ln(DBL_MIN)) and overflows to inf early (f32 exp(88.72283) is
 //        3.4027985e38, not inf); lanes in both edge ranges are recomputed with libm.
-//   log: xsimd's float64 log is wrong for subnormal inputs; those lanes use libm (float32
-//        for float64 only; float32 scales subnormals into range in SIMD).
-//        xsimd's float32 log divides (f / (2 + f)), which costs more than NumPy's whole
-//        log; float32 uses a division-free polynomial instead (Cephes logf's, <= 2 ULP),
-//        on AVX-512 a 16-entry table and a shorter polynomial (<= 1 ULP).
+//   log: on AVX-512, both types by a 16-entry table, vgetmant/vgetexp and a polynomial
+//        (log_zmm: every input, no division). Elsewhere: xsimd's float64 log (it divides)
+//        is wrong for subnormal inputs, whose lanes use libm; xsimd's float32 log divides
+//        (f / (2 + f)), which costs more than NumPy's whole log, so float32 uses a
+//        division-free polynomial instead (Cephes logf's, <= 2 ULP) and scales subnormals
+//        into range in SIMD.
 //   pow: xsimd's pow is exp(y * log|x|): wrong for pow(0, 0), pow(1, nan), pow(0, -1) and
 //        tens of ULP off for large results. On AVX2 and AVX-512, float32 is computed in
 //        double precision (2^(y log2 x)) and float64 in double-double steps with 16-entry
@@ -311,37 +312,63 @@ namespace pyperf_tensor::simd
     namespace detail
     {
 #if defined(__AVX512F__)
-        // float32 log with AVX-512, every input (1.15x the polynomial below here, whose
-        // callers also test for special lanes): x = 2^k z with z in [0.75, 1.5) by vgetmantps
-        // and vgetexpps (subnormals included), 16 subintervals of z looked up in one register
-        // each (vpermps); r = z invc - 1 is exact (invc a multiple of 1/16, |r| <= 1/16),
-        // log1p(r) = r - r^2/2 + r^3 P(r) (Taylor to r^6), log(1/invc) + r added exactly,
-        // k ln2 last (ln2 split into two positive parts, so k = +-inf stays infinite). Within
-        // 1 ULP (every 7th float: 0.54% not correctly rounded). Zeros give k = -inf (-inf
-        // out), +inf k = inf, negative x z = NaN (NaN out; -0 has z = -1).
-        inline __m512 log_f32_zmm(__m512 x) noexcept
+        // log with AVX-512, every input, float32 and float64: x = 2^k z with z in [0.75, 1.5)
+        // by vgetmant and vgetexp (subnormals included), 16 subintervals of z looked up by
+        // permutes (no gathers); r = z invc - 1 is exact (invc a multiple of 1/16, |r| <=
+        // 1/16), log1p(r) = r - r^2/2 + r^3 P(r) (Taylor to r^6 / r^13), log(1/invc) + r
+        // added exactly, k ln2 last (ln2 split into two positive parts, so k = +-inf stays
+        // infinite). Zeros give k = -inf (-inf out), +inf k = inf, negative x z = NaN (NaN
+        // out; -0 has z = -1). Measured: float32 within 1 ULP (every 7th float: 0.54% not
+        // correctly rounded; 1.15x the polynomial below here, whose callers also test for
+        // special lanes), float64 within 0.58 ULP of a 200-bit reference (xsimd's log, which
+        // divides: 0.79 ULP, and 1.6x the time).
+        template <class T>
+        struct log_zmm_tables; // the tables of log_zmm for T
+        template <>
+        struct log_zmm_tables<float>
         {
+            static constexpr const float (&invc)[16] = tables::log_f32_invc, (&c)[16] = tables::log_f32_c,
+                                         (&c_lo)[16] = tables::log_f32_c_lo;
+        };
+        template <>
+        struct log_zmm_tables<double>
+        {
+            static constexpr const double (&invc)[16] = tables::log_f64_invc, (&c)[16] = tables::log_f64_c,
+                                          (&c_lo)[16] = tables::log_f64_c_lo;
+        };
+
+        template <class B>
+        inline B log_zmm(const B& x) noexcept
+        {
+            using T = typename B::value_type;
+            constexpr bool f32 = std::is_same<T, float>::value;
+            using U = xsimd::batch<std::conditional_t<f32, std::uint32_t, std::uint64_t>, typename B::arch_type>;
             namespace t = tables;
-            const __m512 z = _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_nan);
-            const __m512 e = _mm512_getexp_ps(x); // floor(log2 |x|); k = e + 1 where z < 1
-            const __m512 k =
-                _mm512_mask_add_ps(e, _mm512_cmp_ps_mask(z, _mm512_set1_ps(1.0f), _CMP_LT_OQ), e, _mm512_set1_ps(1.0f));
-            const __m512i i =
-                _mm512_srli_epi32(_mm512_sub_epi32(_mm512_castps_si512(z), _mm512_set1_epi32(t::offset_f32)),
-                                  19); // vpermps reads the low 4 bits
-            const __m512 logc = _mm512_permutexvar_ps(i, _mm512_load_ps(t::log_f32_c));
-            const __m512 r = _mm512_fmadd_ps(z, _mm512_permutexvar_ps(i, _mm512_load_ps(t::log_f32_invc)),
-                                             _mm512_set1_ps(-1.0f)); // exact
-            __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(-1.0f / 6), r, _mm512_set1_ps(0.2f));
-            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(-0.25f));
-            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 3));
-            const __m512 q = _mm512_fmadd_ps(p, r, _mm512_set1_ps(-0.5f)); // log1p(r) = r + r^2 q
-            const __m512 hi = _mm512_add_ps(logc, r);                      // |logc| >= |r| or logc = 0:
-            const __m512 err = _mm512_add_ps(_mm512_sub_ps(logc, hi), r);  // logc + r - hi exactly
-            const __m512 lo = _mm512_add_ps(_mm512_fmadd_ps(k, _mm512_set1_ps(0x1.7f7d1cp-20f), err),
-                                            _mm512_permutexvar_ps(i, _mm512_load_ps(t::log_f32_c_lo)));
-            const __m512 y = _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, lo);
-            return _mm512_fmadd_ps(k, _mm512_set1_ps(0x1.62e4p-1f), _mm512_add_ps(hi, y)); // ln2 = hi + lo, both > 0
+            B z, e;
+            if constexpr (f32)
+                z = _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_nan), e = _mm512_getexp_ps(x);
+            else
+                z = _mm512_getmant_pd(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_nan), e = _mm512_getexp_pd(x);
+            const B k = e + xsimd::select(z < B(T(1)), B(T(1)), B(T(0))); // e = floor(log2 |x|)
+            const U i = (xsimd::bitwise_cast<U>(z) - U(f32 ? t::offset_f32 : t::offset_f64)) >> (f32 ? 19 : 48);
+            auto lookup = [&i](const T(&table)[16])
+            {
+                if constexpr (f32)
+                    return B(_mm512_permutexvar_ps(i, _mm512_load_ps(table))); // reads i's low 4 bits
+                else
+                    return B(_mm512_permutex2var_pd(_mm512_load_pd(table), i, _mm512_load_pd(table + 8)));
+            };
+            const B logc = lookup(log_zmm_tables<T>::c);
+            const B r = simd::fma(z, lookup(log_zmm_tables<T>::invc), B(T(-1))); // exact
+            constexpr int degree = f32 ? 3 : 10;                                 // P(r) = sum (-r)^j / (j + 3)
+            B p(T((degree % 2 ? -1.0 : 1.0) / (degree + 3)));
+            for (int j = degree - 1; j >= 0; --j)
+                p = simd::fma(p, r, B(T((j % 2 ? -1.0 : 1.0) / (j + 3))));
+            const B q = simd::fma(p, r, B(T(-0.5)));      // log1p(r) = r + r^2 q
+            const B hi = logc + r, err = (logc - hi) + r; // |logc| >= |r| or logc = 0: exact
+            const T ln2_hi = f32 ? T(0x1.62e4p-1) : T(t::ln2_hi), ln2_lo = f32 ? T(0x1.7f7d1cp-20) : T(t::ln2_lo);
+            const B lo = simd::fma(k, B(ln2_lo), err) + lookup(log_zmm_tables<T>::c_lo);
+            return simd::fma(k, B(ln2_hi), hi + simd::fma(r * r, q, lo));
         }
 #endif
 
@@ -402,8 +429,8 @@ namespace pyperf_tensor::simd
             using T = typename V::value_type;
             V r;
 #if defined(__AVX512F__)
-            if constexpr (std::is_same<T, float>::value && detail::is_zmm<V>())
-                return detail::log_f32_zmm(x);
+            if constexpr (detail::is_zmm<V>())
+                return detail::log_zmm(x);
 #endif
             if constexpr (std::is_same<T, float>::value)
             {

@@ -54,8 +54,27 @@ namespace pyperf_tensor::simd::tables
         0x0.0p+0f, -0x1.4c38c00000000p-29f, 0x1.13f23e0000000p-30f, -0x1.ba930e0000000p-30f,
         -0x1.d9648e0000000p-27f, -0x1.d9648e0000000p-27f, -0x1.09faba0000000p-28f, -0x1.09faba0000000p-28f,
     };
+    alignas(64) inline constexpr double log_f64_invc[16] = {
+        0x1.5000000000000p+0, 0x1.4000000000000p+0, 0x1.3000000000000p+0, 0x1.3000000000000p+0,
+        0x1.2000000000000p+0, 0x1.1000000000000p+0, 0x1.1000000000000p+0, 0x1.0000000000000p+0,
+        0x1.0000000000000p+0, 0x1.e000000000000p-1, 0x1.c000000000000p-1, 0x1.a000000000000p-1,
+        0x1.8000000000000p-1, 0x1.8000000000000p-1, 0x1.6000000000000p-1, 0x1.6000000000000p-1,
+    };
+    alignas(64) inline constexpr double log_f64_c[16] = {
+        -0x1.1675cababa60ep-2, -0x1.c8ff7c79a9a22p-3, -0x1.5ff3070a793d4p-3, -0x1.5ff3070a793d4p-3,
+        -0x1.e27076e2af2e6p-4, -0x1.f0a30c01162a6p-5, -0x1.f0a30c01162a6p-5, 0x0.0p+0,
+        0x0.0p+0, 0x1.08598b59e3a07p-4, 0x1.1178e8227e47cp-3, 0x1.a93ed3c8ad9e3p-3,
+        0x1.269621134db92p-2, 0x1.269621134db92p-2, 0x1.7fafa3bd8151cp-2, 0x1.7fafa3bd8151cp-2,
+    };
+    alignas(64) inline constexpr double log_f64_c_lo[16] = {
+        -0x1.ce63eab883717p-61, 0x1.4f689f8434012p-57, 0x1.bc60efafc6f6ep-58, 0x1.bc60efafc6f6ep-58,
+        0x1.61578001e0162p-60, -0x1.85f325c5bbacdp-59, -0x1.85f325c5bbacdp-59, 0x0.0p+0,
+        0x0.0p+0, -0x1.dd7009902bf32p-58, -0x1.0e63a5f01c691p-58, 0x1.bcafa9de97203p-57,
+        0x1.e0efadd9db02bp-56, 0x1.e0efadd9db02bp-56, -0x1.219024acd3b77p-58, -0x1.219024acd3b77p-58,
+    };
     inline constexpr std::uint64_t offset = 0x3fe8800000000000;
     inline constexpr std::uint32_t offset_f32 = 0x3f400000;
+    inline constexpr std::uint64_t offset_f64 = 0x3fe8000000000000;
     inline constexpr double ln2_hi = 0x1.62e42fefa3800p-1;
     inline constexpr double ln2_lo = 0x1.ef35793c76730p-45;
     inline constexpr double ln2_16_hi = 0x1.62e42fefa0000p-5;
