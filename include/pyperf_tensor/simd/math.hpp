@@ -15,9 +15,9 @@
 //        tens of ULP off for large results. On AVX2 and AVX-512, float32 is computed in
 //        double precision (2^(y log2 x)) and float64 in double-double steps with 16-entry
 //        tables (math_tables.hpp), both within 1 ULP and nearly always correctly rounded;
-//        special inputs (x <= 0, infinities, NaN) go to libm, and so does SSE2. Exponents
-//        2, 1, 0, -1, 1/2 constant along a row take exact shortcuts (kernels/elementwise.hpp:
-//        pow_constant_op).
+//        special inputs (x <= 0, infinities, NaN; float64 also subnormal x and results
+//        beyond e^+-708) go to libm, and so does SSE2. Exponents 2, 1, 0, -1, 1/2 constant
+//        along a row take exact shortcuts (kernels/elementwise.hpp: pow_constant_op).
 #pragma once
 
 #include <array>
@@ -209,26 +209,30 @@ namespace pyperf_tensor::simd
 
     namespace detail
     {
-        // t[i] for each lane of i (0 <= i < 16): a two-register permute on AVX-512; on AVX2
-        // (no 16-entry permute for doubles) four scalar loads, which beat vgatherqpd here
+        // t[i] for each lane of i (0 <= i < 16, unsigned lanes of D's width): on AVX-512 one
+        // permute (float: the 16 entries fill one register; double: two); on AVX2 (no
+        // 16-entry permute for doubles) four scalar loads, which beat vgatherqpd here
         // (float64 pow 5.7 vs 7.0 ms per 10^6).
-        template <class D, class U>
-        PYPERF_TENSOR_INLINE D lookup16(const double (&t)[16], const U& i) noexcept
+        template <class D, class T, class U>
+        PYPERF_TENSOR_INLINE D lookup16(const T (&t)[16], const U& i) noexcept
         {
+            static_assert(std::is_same<T, typename D::value_type>::value, "a table of D's lanes");
 #if defined(__AVX512F__)
-            if constexpr (detail::is_zmm<D>())
+            if constexpr (detail::is_zmm<D>() && std::is_same<T, float>::value)
+                return D(_mm512_permutexvar_ps(i, _mm512_load_ps(t))); // reads i's low 4 bits
+            if constexpr (detail::is_zmm<D>() && std::is_same<T, double>::value)
                 return D(_mm512_permutex2var_pd(_mm512_load_pd(t), i, _mm512_load_pd(t + 8)));
 #endif
 #if defined(__AVX2__)
-            if constexpr (sizeof(D) == 32)
+            if constexpr (sizeof(D) == 32 && std::is_same<T, double>::value)
             {
                 const __m256i v = i;
                 return D(_mm256_set_pd(t[_mm256_extract_epi64(v, 3)], t[_mm256_extract_epi64(v, 2)],
                                        t[_mm256_extract_epi64(v, 1)], t[_mm256_extract_epi64(v, 0)]));
             }
 #endif
-            alignas(D::arch_type::alignment()) std::uint64_t k[D::size];
-            alignas(D::arch_type::alignment()) double v[D::size];
+            alignas(D::arch_type::alignment()) typename U::value_type k[D::size];
+            alignas(D::arch_type::alignment()) T v[D::size];
             i.store_aligned(k);
             for (std::size_t j = 0; j < D::size; ++j)
                 v[j] = t[k[j]];
@@ -351,23 +355,17 @@ namespace pyperf_tensor::simd
                 z = _mm512_getmant_pd(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_nan), e = _mm512_getexp_pd(x);
             const B k = e + xsimd::select(z < B(T(1)), B(T(1)), B(T(0))); // e = floor(log2 |x|)
             const U i = (xsimd::bitwise_cast<U>(z) - U(f32 ? t::offset_f32 : t::offset_f64)) >> (f32 ? 19 : 48);
-            auto lookup = [&i](const T(&table)[16])
-            {
-                if constexpr (f32)
-                    return B(_mm512_permutexvar_ps(i, _mm512_load_ps(table))); // reads i's low 4 bits
-                else
-                    return B(_mm512_permutex2var_pd(_mm512_load_pd(table), i, _mm512_load_pd(table + 8)));
-            };
-            const B logc = lookup(log_zmm_tables<T>::c);
-            const B r = simd::fma(z, lookup(log_zmm_tables<T>::invc), B(T(-1))); // exact
-            constexpr int degree = f32 ? 3 : 10;                                 // P(r) = sum (-r)^j / (j + 3)
+            const B logc = lookup16<B>(log_zmm_tables<T>::c, i);
+            const B r = simd::fma(z, lookup16<B>(log_zmm_tables<T>::invc, i), B(T(-1))); // exact
+            // P(r) = sum over j of (-r)^j / (j + 3), to j = 3 (float) or 10 (double)
+            constexpr int degree = f32 ? 3 : 10;
             B p(T((degree % 2 ? -1.0 : 1.0) / (degree + 3)));
             for (int j = degree - 1; j >= 0; --j)
                 p = simd::fma(p, r, B(T((j % 2 ? -1.0 : 1.0) / (j + 3))));
             const B q = simd::fma(p, r, B(T(-0.5)));      // log1p(r) = r + r^2 q
             const B hi = logc + r, err = (logc - hi) + r; // |logc| >= |r| or logc = 0: exact
             const T ln2_hi = f32 ? T(0x1.62e4p-1) : T(t::ln2_hi), ln2_lo = f32 ? T(0x1.7f7d1cp-20) : T(t::ln2_lo);
-            const B lo = simd::fma(k, B(ln2_lo), err) + lookup(log_zmm_tables<T>::c_lo);
+            const B lo = simd::fma(k, B(ln2_lo), err) + lookup16<B>(log_zmm_tables<T>::c_lo, i);
             return simd::fma(k, B(ln2_hi), hi + simd::fma(r * r, q, lo));
         }
 #endif
