@@ -197,6 +197,35 @@ def test_softmax_wide_rows_stay_accurate(isa):
     check_softmax(pt.log_softmax(x), x, -1, True)
 
 
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("n", [1, 2, 15, 16, 17, 33, 100, 1000])
+def test_softmax_rows_of_every_kind_in_one_call(isa, log, n):
+    # Rows are software-pipelined (row c's exponentials, row c+1's scan and row c-1's
+    # results in one sweep): neighbours of every kind must not leak into each other.
+    rng = np.random.default_rng(n)
+    fn = pt.log_softmax if log else pt.softmax
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal((40, 2 * n)).astype(dtype)
+        x[1::5] *= 100  # |x| > 64: shifted by the maximum
+        x[2::7, ::3] = -np.inf  # masked
+        x[3::11, n // 2] = np.nan
+        x[4::13, 0] = np.inf
+        x[6::9] = 0  # all equal
+        x[8::10] = x[8::10] * 1e-30
+        for v in (x, x[:, ::2], x[::-1, ::-1]):
+            got = fn(v)
+            check_softmax(got, v, -1, log)
+            # a block of rows gives the bits of its rows taken alone
+            np.testing.assert_array_equal(got[7:9], fn(v[7:9]))
+            np.testing.assert_array_equal(got[1:2], fn(v[1:2]))
+        # slices side by side (vectorised across them): shifted neighbours change nothing
+        t = x.T.copy().T
+        got = fn(t)
+        check_softmax(got, t, -1, log)
+        part = t[6:9]
+        np.testing.assert_array_equal(got[6:9], fn(part, out=np.empty_like(part)))
+
+
 def test_softmax_sums_to_one_and_is_shift_invariant(isa):
     rng = np.random.default_rng(5)
     # multiples of 2**-10: x + 128 is exact, and takes the shifted (max > 64) path

@@ -144,14 +144,13 @@ namespace pyperf_tensor::simd
     namespace detail
     {
 #if defined(__AVX512F__)
-        // float32 exp for every input with AVX-512: the same reduction and polynomial as
-        // exp_f32, but 2^n applied by vscalefps, which rounds once into the subnormal
-        // range and overflows to inf exactly where exp does. Inputs are clamped to
-        // [-110, 100] (NaN kept: vmaxps/vminps return their second operand on NaN), so
-        // no lane needs a fix-up.
-        inline __m512 exp_f32_zmm(__m512 x) noexcept
+        // float32 exp with AVX-512: the same reduction and polynomial as exp_f32, but 2^n
+        // applied by vscalefps, which rounds once into the subnormal range and overflows
+        // to inf exactly where exp does. exp_f32_zmm takes every input: it clamps them to
+        // [-110, 100] first (NaN kept: vmaxps/vminps return their second operand on
+        // NaN), so no lane needs a fix-up.
+        inline __m512 exp_f32_zmm_normal(__m512 x) noexcept
         {
-            x = _mm512_min_ps(_mm512_set1_ps(100.0f), _mm512_max_ps(_mm512_set1_ps(-110.0f), x));
             const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
             __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693359375f), x);
@@ -164,6 +163,10 @@ namespace pyperf_tensor::simd
             p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
             p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
             return _mm512_scalef_ps(p, n);
+        }
+        inline __m512 exp_f32_zmm(__m512 x) noexcept
+        {
+            return exp_f32_zmm_normal(_mm512_min_ps(_mm512_set1_ps(100.0f), _mm512_max_ps(_mm512_set1_ps(-110.0f), x)));
         }
 #endif
     } // namespace detail
@@ -311,6 +314,25 @@ namespace pyperf_tensor::simd
                 return detail::patch_lanes(r, edge, [](T v) { return std::exp(v); }, x);
             return r;
         }
+    }
+
+    // exp(x) where exp(x) is a normal number (|x| <= 64 qualifies): exp without the
+    // clamps and the test for lanes that overflow or underflow (2-4 operations of ~15).
+    // NaN stays NaN.
+    template <class V>
+    PYPERF_TENSOR_INLINE V exp_normal(const V& x) noexcept
+    {
+        using T = typename V::value_type;
+#if defined(__AVX512F__)
+        if constexpr (std::is_same<T, float>::value && detail::is_zmm<V>())
+            return detail::exp_f32_zmm_normal(x);
+#endif
+        if constexpr (std::is_same<T, float>::value)
+            return detail::exp_f32(x);
+        else if constexpr (sizeof(V) >= 32)
+            return detail::exp_f64(x);
+        else
+            return xsimd::exp(x);
     }
 
     namespace detail
