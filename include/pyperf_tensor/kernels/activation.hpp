@@ -212,7 +212,7 @@ namespace pyperf_tensor::kernels
             const B s = xc * w;
             const B s_lo = simd::fma(xc, w_lo, simd::product_error(xc, w, s));
             const B sign = s & B(-0.0f);
-            const B e0 = simd::exp(B(0.0f) - xsimd::abs(s));
+            const B e0 = simd::exp_nonpositive(s | B(-0.0f));       // exp(-|s|)
             const B e = simd::fma(e0, B(0.0f) - (s_lo ^ sign), e0); // exp(-|s_hi + s_lo|)
             const B g = xsimd::select(s >= B(0.0f), x, x * e) / (B(1.0f) + e);
             return fix_edges(g, x, (x < B(-5.0f)) | (x == B(std::numeric_limits<float>::infinity())),
@@ -224,7 +224,7 @@ namespace pyperf_tensor::kernels
         template <class B>
         PYPERF_TENSOR_INLINE B times_sigmoid(const B& x, const B& s) noexcept
         {
-            const B e = simd::exp(-xsimd::abs(s));
+            const B e = simd::exp_nonpositive(s | B(-0.0)); // exp(-|s|)
             return xsimd::select(s >= B(0), x, x * e) / (B(1) + e);
         }
 
@@ -289,7 +289,7 @@ namespace pyperf_tensor::kernels
         V operator()(const V& x) const noexcept
         {
             using T = typename V::value_type;
-            const V e = simd::exp(-xsimd::abs(x));
+            const V e = simd::exp_nonpositive(x | V(T(-0.0))); // exp(-|x|)
             return xsimd::select(x >= V(T(0)), V(T(1)), e) / (V(T(1)) + e);
         }
     };
@@ -303,7 +303,7 @@ namespace pyperf_tensor::kernels
         V operator()(const V& x) const noexcept
         {
             using T = typename V::value_type;
-            const V e = simd::exp(-xsimd::abs(x));
+            const V e = simd::exp_nonpositive(x | V(T(-0.0))); // exp(-|x|)
             const V r = xsimd::select(x >= V(T(0)), x, x * e) / (V(T(1)) + e);
             return detail::fix_edges(r, x, x < V(detail::log_min_normal<T>),
                                      [](detail::wide_t<T> v) { return detail::silu_wide(v); });

@@ -316,6 +316,17 @@ namespace pyperf_tensor::simd
         }
     }
 
+    // exp(y) for y <= 0 or NaN (an activation's exp(-|x|)): exp without the upper clamp.
+    template <class V>
+    PYPERF_TENSOR_INLINE V exp_nonpositive(const V& y) noexcept
+    {
+#if defined(__AVX512F__)
+        if constexpr (std::is_same<typename V::value_type, float>::value && detail::is_zmm<V>())
+            return detail::exp_f32_zmm_normal(_mm512_max_ps(_mm512_set1_ps(-110.0f), y));
+#endif
+        return simd::exp(y); // qualified: ADL would pick xsimd::exp
+    }
+
     // exp(x) where exp(x) is a normal number (|x| <= 64 qualifies): exp without the
     // clamps and the test for lanes that overflow or underflow (2-4 operations of ~15).
     // NaN stays NaN.
