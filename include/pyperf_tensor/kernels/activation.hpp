@@ -20,6 +20,7 @@
 #include "../simd/gather.hpp"
 #include "../simd/loop.hpp"
 #include "../simd/math.hpp"
+#include "../simd/transpose.hpp"
 #include "../simd/widen.hpp"
 #include "elementwise.hpp"
 
@@ -627,6 +628,84 @@ namespace pyperf_tensor::kernels
             }
         }
 
+        // Short rows (n <= tile_registers * W), W at a time: each W x W block of the rows'
+        // registers is transposed so that register i holds element i of W rows, the
+        // slices are then normalised lane by lane as in the strips below, and the blocks
+        // are transposed back. Taken one by one, a short row paid ~100 cycles of per-row
+        // work (horizontal sums, a libm log) for a few elements.
+        inline constexpr index_t tile_registers = 2;
+        template <class Arch, class T, bool Log>
+        PYPERF_TENSOR_FLATTEN void softmax_tiles(const softmax_block<T>& b) noexcept
+        {
+            using B = xsimd::batch<T, Arch>;
+            using D = xsimd::batch<double, Arch>;
+            using Sum = exp_sum<Arch, T>;
+            constexpr index_t W = static_cast<index_t>(B::size);
+            const T ninf = -std::numeric_limits<T>::infinity();
+            const index_t n = b.n, blocks = std::max<index_t>(1, (n + W - 1) / W); // n >= 1 here
+            for (index_t j0 = 0; j0 < b.lanes; j0 += W)
+            {
+                const index_t rows = std::min(W, b.lanes - j0);
+                B t[tile_registers
+                    * W]; // block q, row j at [q * W + j]; after the transpose, element q * W + i at [q * W + i]
+                for (index_t q = 0; q < blocks; ++q)
+                {
+                    const index_t k = std::min(W, n - q * W);
+                    for (index_t j = 0; j < W; ++j) // rows past the end: -inf, never stored
+                        t[q * W + j] = j < rows ? simd::load_part<B>(b.in + (j0 + j) * b.in_lane + q * W * b.in_axis,
+                                                                     b.in_axis, k, ninf)
+                                                : B(ninf);
+                    simd::transpose<Arch, T>(t + q * W);
+                }
+                B mx = t[0], mn = t[0];
+                for (index_t i = 1; i < n; ++i)
+                {
+                    mx = xsimd::max(mx, t[i]);
+                    mn = xsimd::min(mn, t[i]);
+                }
+                // Per lane, as in the strips: slices within [-64, 64] unshifted.
+                B m = mx;
+                bool exact = Log;
+                if constexpr (!Log)
+                {
+                    const auto within = unshifted_lanes(mx, mn);
+                    exact = xsimd::all(within);
+                    m = xsimd::select(within, B(T(0)), mx);
+                }
+                auto normalise = [&](auto mode)
+                {
+                    Sum sum;
+                    B part(T(0));
+                    for (index_t i = 0; i < n; ++i)
+                    {
+                        const B e = exp_shifted<decltype(mode)::value>(t[i], m);
+                        if constexpr (!Log)
+                            t[i] = e;
+                        part = i % Sum::group ? part + e : e;
+                        if (i % Sum::group == Sum::group - 1 || i == n - 1)
+                            sum.flush(part);
+                    }
+                    const B f = sum.per_lane([](const D& v) { return Log ? xsimd::log(v) : D(1.0) / v; });
+                    for (index_t i = 0; i < n; ++i)
+                        t[i] = Log ? (t[i] - m) - f : t[i] * f;
+                };
+                if (Log)
+                    normalise(std::integral_constant<shift, shift::plain>{});
+                else if (exact)
+                    normalise(std::integral_constant<shift, shift::none>{});
+                else
+                    normalise(std::integral_constant<shift, shift::corrected>{});
+                for (index_t q = 0; q < blocks; ++q)
+                {
+                    const index_t k = std::min(W, n - q * W);
+                    simd::transpose<Arch, T>(t + q * W);
+                    for (index_t j = 0; j < rows; ++j)
+                        simd::store_part(b.out + (j0 + j) * b.out_lane + q * W * b.out_axis, b.out_axis, k,
+                                         t[q * W + j]);
+                }
+            }
+        }
+
         // Slices side by side (lanes contiguous in memory, the axis strided): vectorised
         // across the lanes, S registers (S * W lanes) per strip, the same three passes
         // walking down the axis. S shrinks for long axes so a strip of input and output
@@ -723,9 +802,13 @@ namespace pyperf_tensor::kernels
         {
             using B = xsimd::batch<T, Arch>;
             constexpr index_t W = static_cast<index_t>(B::size);
+            const bool side_by_side = !(b.in_axis == 1 && b.out_axis == 1) && b.in_lane == 1 && b.out_lane == 1;
+            if constexpr (simd::has_transpose<Arch, T>())
+                if (b.n <= tile_registers * W && !side_by_side)
+                    return softmax_tiles<Arch, T, Log>(b);
             if (b.in_axis == 1 && b.out_axis == 1)
                 softmax_rows<Arch, T, true, Log>(b);
-            else if (b.in_lane == 1 && b.out_lane == 1)
+            else if (side_by_side)
             {
                 // Strips of 4 registers (a few cache lines per row: the prefetchers follow
                 // them) while a strip of input and output fits a share of L3 between passes.
