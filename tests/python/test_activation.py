@@ -198,7 +198,7 @@ def test_softmax_wide_rows_stay_accurate(isa):
 
 
 @pytest.mark.parametrize("log", [False, True])
-@pytest.mark.parametrize("n", [1, 2, 5, 8, 9, 15, 16, 17, 31, 32, 33, 100, 1000])
+@pytest.mark.parametrize("n", [1, 2, 5, 8, 9, 15, 16, 17, 31, 32, 33, 50, 64, 65, 100, 1000])
 def test_softmax_rows_of_every_kind_in_one_call(isa, log, n):
     # Rows are software-pipelined (row c's exponentials, row c+1's scan and row c-1's
     # results in one sweep), short ones transposed W at a time: neighbours of every kind
