@@ -670,10 +670,13 @@ namespace pyperf_tensor::kernels
                 for (index_t q = 0; q < blocks; ++q)
                 {
                     const index_t k = std::min(W, n - q * W);
-                    for (index_t j = 0; j < W; ++j) // rows past the end: -inf, never stored
-                        t[q * W + j] = j < rows ? simd::load_part<B>(b.in + (j0 + j) * b.in_lane + q * W * b.in_axis,
-                                                                     b.in_axis, k, ninf)
-                                                : B(ninf);
+                    for (index_t j = 0; j < W; ++j) // rows past the end: 0 (within ±64), never stored
+                    {
+                        const T* p = b.in + (j0 + j) * b.in_lane + q * W * b.in_axis;
+                        t[q * W + j] = j >= rows                  ? B(T(0))
+                                       : k == W && b.in_axis == 1 ? B::load_unaligned(p)
+                                                                  : simd::load_part<B>(p, b.in_axis, k, ninf);
+                    }
                     simd::transpose<Arch, T>(t + q * W);
                 }
                 B mx = t[0], mn = t[0];
@@ -714,8 +717,13 @@ namespace pyperf_tensor::kernels
                     const index_t k = std::min(W, n - q * W);
                     simd::transpose<Arch, T>(t + q * W);
                     for (index_t j = 0; j < rows; ++j)
-                        simd::store_part(b.out + (j0 + j) * b.out_lane + q * W * b.out_axis, b.out_axis, k,
-                                         t[q * W + j]);
+                    {
+                        T* p = b.out + (j0 + j) * b.out_lane + q * W * b.out_axis;
+                        if (k == W && b.out_axis == 1)
+                            t[q * W + j].store_unaligned(p);
+                        else
+                            simd::store_part(p, b.out_axis, k, t[q * W + j]);
+                    }
                 }
             }
         }
