@@ -1,7 +1,7 @@
 """Activations against PyTorch CPU (torch.nn.functional), the usual NumPy formulations and
 Numba (@njit(parallel=True) loops over rows, as one would write them; when installed),
 float32 matrices at the standard sizes, 1 and 2 threads, softmax / log_softmax along axis -1
-and axis 0. Ours and NumPy write into a preallocated out; torch's functional API allocates
+and axis 0, and over short rows (a (100000, 10) batch). Ours and NumPy write into a preallocated out; torch's functional API allocates
 (its caching allocator makes that cheap), except sigmoid/tanh which take out=."""
 
 import math
@@ -142,21 +142,32 @@ def _ours(name, x, o, axis):
     return lambda: fn(x, out=o)
 
 
+# Softmax over a few classes for a large batch: short rows, where per-row work dominates.
+SHORT_ROWS = (100_000, 10)
+
+
+def _compare(bench, name, case, x, axis, threads, dtype):
+    o = np.empty_like(x)
+    tx = torch.from_numpy(x) if torch is not None else None
+    to = torch.empty_like(tx) if torch is not None else None
+    for t in threads:
+        bench.compare("activation", name, case, x.shape, dtype, t, {
+            OURS: _ours(name, x, o, axis),
+            "numpy": _numpy(name, x, o, axis),
+            "torch": _torch(name, tx, to, axis),
+            "numba": _numba(name, x, o, axis),
+        }, bytes_moved=2 * x.nbytes)
+
+
 def run(bench, sizes=SIZES, threads=(1, 2), dtype=np.float32, ops=OPS):
     rng = np.random.default_rng(0)
     for n in sizes:
         x = rng.standard_normal((n, n)).astype(dtype)
-        o = np.empty_like(x)
-        tx = torch.from_numpy(x) if torch is not None else None
-        to = torch.empty_like(tx) if torch is not None else None
         for name in ops:
             axes = (-1, 0) if name in ("softmax", "log_softmax") else (None,)
             for axis in axes:
-                case = "elementwise" if axis is None else f"axis {axis}"
-                for t in threads:
-                    bench.compare("activation", name, case, x.shape, dtype, t, {
-                        OURS: _ours(name, x, o, axis),
-                        "numpy": _numpy(name, x, o, axis),
-                        "torch": _torch(name, tx, to, axis),
-                        "numba": _numba(name, x, o, axis),
-                    }, bytes_moved=2 * x.nbytes)
+                _compare(bench, name, "elementwise" if axis is None else f"axis {axis}", x, axis, threads, dtype)
+    x = rng.standard_normal(SHORT_ROWS).astype(dtype)
+    for name in ops:
+        if name in ("softmax", "log_softmax"):
+            _compare(bench, name, f"rows of {SHORT_ROWS[1]}", x, -1, threads, dtype)

@@ -19,7 +19,7 @@ def main(path, layout_ops=("add", "neg", "exp", "fma")):
         return fmt.format(d[k]) if k in d else "–"
 
     for r in rows:
-        if r["shape"] == "1000x1000" and "vs_contiguous" not in r:
+        if (r["shape"] == "1000x1000" or r["case"].startswith("rows of")) and "vs_contiguous" not in r:
             us, sp = r["us"], r["speedup"]
             own = one_thread.get((r["op"], r["case"], r["shape"]))
             scale = f"{own / us['pyperf_tensor']:.2f}x" if own and r["threads"] > 1 else ""
