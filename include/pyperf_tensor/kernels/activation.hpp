@@ -482,11 +482,6 @@ namespace pyperf_tensor::kernels
                     lo = t;
                 }
             }
-            PYPERF_TENSOR_INLINE void merge(const exp_sum& o) noexcept
-            {
-                lo += o.lo;
-                hi += o.hi;
-            }
             double total() const noexcept
             {
                 return single ? xsimd::hadd(lo) + xsimd::hadd(hi) : xsimd::hadd(lo) - xsimd::hadd(hi);

@@ -289,44 +289,6 @@ namespace pyperf_tensor::simd
         }
     } // namespace detail
 
-    template <class V>
-    inline V exp(const V& x) noexcept
-    {
-        if constexpr (std::is_arithmetic<V>::value)
-            return std::exp(x);
-        else
-        {
-            using T = typename V::value_type;
-            V r;
-#if defined(__AVX512F__)
-            if constexpr (std::is_same<T, float>::value && detail::is_zmm<V>())
-                return detail::exp_f32_zmm(x);
-#endif
-            if constexpr (std::is_same<T, float>::value)
-                r = detail::exp_f32(x);
-            else if constexpr (sizeof(V) >= 32)
-                r = detail::exp_f64(x);
-            else
-                r = xsimd::exp(x);
-            const auto edge = (x < V(std::log(std::numeric_limits<T>::min()) + T(1)))
-                              | (x > V(std::log(std::numeric_limits<T>::max()) - T(1)));
-            if (xsimd::any(edge))
-                return detail::patch_lanes(r, edge, [](T v) { return std::exp(v); }, x);
-            return r;
-        }
-    }
-
-    // exp(y) for y <= 0 or NaN (an activation's exp(-|x|)): exp without the upper clamp.
-    template <class V>
-    PYPERF_TENSOR_INLINE V exp_nonpositive(const V& y) noexcept
-    {
-#if defined(__AVX512F__)
-        if constexpr (std::is_same<typename V::value_type, float>::value && detail::is_zmm<V>())
-            return detail::exp_f32_zmm_normal(_mm512_max_ps(_mm512_set1_ps(-110.0f), y));
-#endif
-        return simd::exp(y); // qualified: ADL would pick xsimd::exp
-    }
-
     // exp(x) where exp(x) is a normal number (|x| <= 64 qualifies): exp without the
     // clamps and the test for lanes that overflow or underflow (2-4 operations of ~15).
     // NaN stays NaN.
@@ -344,6 +306,38 @@ namespace pyperf_tensor::simd
             return detail::exp_f64(x);
         else
             return xsimd::exp(x);
+    }
+
+    template <class V>
+    inline V exp(const V& x) noexcept
+    {
+        if constexpr (std::is_arithmetic<V>::value)
+            return std::exp(x);
+        else
+        {
+            using T = typename V::value_type;
+#if defined(__AVX512F__)
+            if constexpr (std::is_same<T, float>::value && detail::is_zmm<V>())
+                return detail::exp_f32_zmm(x);
+#endif
+            const V r = exp_normal(x);
+            const auto edge = (x < V(std::log(std::numeric_limits<T>::min()) + T(1)))
+                              | (x > V(std::log(std::numeric_limits<T>::max()) - T(1)));
+            if (xsimd::any(edge))
+                return detail::patch_lanes(r, edge, [](T v) { return std::exp(v); }, x);
+            return r;
+        }
+    }
+
+    // exp(y) for y <= 0 or NaN (an activation's exp(-|x|)): exp without the upper clamp.
+    template <class V>
+    PYPERF_TENSOR_INLINE V exp_nonpositive(const V& y) noexcept
+    {
+#if defined(__AVX512F__)
+        if constexpr (std::is_same<typename V::value_type, float>::value && detail::is_zmm<V>())
+            return detail::exp_f32_zmm_normal(_mm512_max_ps(_mm512_set1_ps(-110.0f), y));
+#endif
+        return simd::exp(y); // qualified: ADL would pick xsimd::exp
     }
 
     namespace detail
