@@ -153,6 +153,50 @@ TEST_CASE_TEMPLATE("kernel: every length and alignment, contiguous and broadcast
                 }
 }
 
+TEST_CASE_TEMPLATE("partial registers of strided runs: every length, the other lanes filled", T, float, double,
+                   std::int32_t, std::int64_t)
+{
+    using B = xsimd::batch<T, simd::default_arch>;
+    constexpr index_t W = static_cast<index_t>(B::size);
+    std::vector<T> data(4 * W);
+    std::iota(data.begin(), data.end(), T(1));
+    for (index_t s : {1, -1, 2, 3, -2})
+        for (index_t k = 1; k < W; ++k)
+        {
+            // The run ends at the buffer's edge, so a load past it would read outside.
+            const T* p = s > 0 ? data.data() + 4 * W - 1 - (k - 1) * s : data.data() + (k - 1) * -s;
+            alignas(64) T lanes[W];
+            simd::load_part<B>(p, s, k, T(-7)).store_aligned(lanes);
+            for (index_t i = 0; i < W; ++i)
+                REQUIRE(lanes[i] == (i < k ? p[i * s] : T(-7)));
+        }
+}
+
+TEST_CASE_TEMPLATE("strided rows of an approximate op: heads and tails are partial registers, same bits", T, float,
+                   double)
+{
+    const auto kernel = &kernels::elementwise<simd::default_arch, kernels::exp_op, T>;
+    std::vector<T> a(700), packed(200), want(216), out(216);
+    for (std::size_t i = 0; i < a.size(); ++i)
+        a[i] = static_cast<T>(std::sin(0.37 * static_cast<double>(i)) * 20);
+    for (index_t s : {-1, 2, 3})
+        for (index_t offset = 0; offset < 9; ++offset)
+            for (index_t n = 1; n < 200; n += (n < 40 ? 1 : 11))
+            {
+                const T* first = s < 0 ? a.data() + 650 : a.data() + 3;
+                for (index_t i = 0; i < n; ++i)
+                    packed[i] = first[i * s];
+                kernels::block<T, 1> contiguous{{packed.data()}, {1}, {0}, want.data() + offset, 1, 0, n, 1};
+                kernel(contiguous, kernels::store_mode::normal);
+                std::fill(out.begin(), out.end(), T(-1));
+                kernels::block<T, 1> strided{{first}, {s}, {0}, out.data() + offset, 1, 0, n, 1};
+                kernel(strided, kernels::store_mode::normal);
+                for (index_t i = 0; i < n; ++i)
+                    REQUIRE(same(out[offset + i], want[offset + i]));
+                REQUIRE(out[offset + n] == T(-1));
+            }
+}
+
 TEST_CASE_TEMPLATE("every op on every layout matches a scalar loop", T, float, double, std::int32_t, std::int64_t)
 {
     const layouts<T> in;

@@ -156,24 +156,42 @@ namespace pyperf_tensor::simd
     }
 
     // k < B::size elements at p (stride s) as a batch, the other lanes `fill`
-    // (AVX-512: one masked load when contiguous).
+    // (AVX-512: one masked load when contiguous; reversed, the masked load of the
+    // register ending at p, lanes reversed; stride 2, two masked loads and a shuffle).
     template <class B, class T>
     PYPERF_TENSOR_INLINE B load_part(const T* p, std::ptrdiff_t s, std::ptrdiff_t k, T fill) noexcept
     {
 #if defined(__AVX512F__)
         if constexpr (simd::detail::is_zmm<B>())
-            if (s == 1)
+        {
+            using E = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+            constexpr std::ptrdiff_t W = B::size;
+            E f;
+            std::memcpy(&f, &fill, sizeof f);
+            const auto masked = [&](std::uint32_t mask, const T* base) -> __m512i // lanes not in mask: fill
             {
-                using E = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
-                E f;
-                std::memcpy(&f, &fill, sizeof f);
                 if constexpr (sizeof(T) == 4)
-                    return detail::from_register<B, E>(
-                        _mm512_mask_loadu_epi32(_mm512_set1_epi32(f), static_cast<__mmask16>((1u << k) - 1), p));
+                    return _mm512_mask_loadu_epi32(_mm512_set1_epi32(f), static_cast<__mmask16>(mask), base);
+                else
+                    return _mm512_mask_loadu_epi64(_mm512_set1_epi64(f), static_cast<__mmask8>(mask), base);
+            };
+            const std::uint32_t first_k = (std::uint32_t{1} << k) - 1;
+            if (s == 1)
+                return detail::from_register<B, E>(masked(first_k, p));
+            if (s == -1)
+                return reverse_lanes(detail::from_register<B, E>(masked(first_k << (W - k), p - (W - 1))));
+            if (s == 2 && k > 0)
+            {
+                const std::uint32_t used = (std::uint32_t{1} << (2 * k - 1)) - 1; // offsets 0 .. 2k - 2
+                const __m512i lo = masked(used & ((std::uint32_t{1} << W) - 1), p), hi = masked(used >> W, p + W);
+                if constexpr (sizeof(T) == 4)
+                    return detail::from_register<B, E>(_mm512_permutex2var_epi32(
+                        lo, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), hi));
                 else
                     return detail::from_register<B, E>(
-                        _mm512_mask_loadu_epi64(_mm512_set1_epi64(f), static_cast<__mmask8>((1u << k) - 1), p));
+                        _mm512_permutex2var_epi64(lo, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), hi));
             }
+        }
 #endif
         alignas(B::arch_type::alignment()) T lanes[B::size];
         for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(B::size); ++i)
