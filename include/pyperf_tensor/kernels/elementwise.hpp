@@ -325,9 +325,14 @@ namespace pyperf_tensor::kernels
                         scalar_op<Arch>(op, b.in[K][r * b.in_outer[K] + c * b.in_inner[K]]...);
         }
 
-        // How a row's non-broadcast inputs are read: all contiguous; all reversed
-        // (x[:, ::-1], one load and a lane reversal each); or any strides, each input's
-        // tested per register (stride 1: a load, else load_strided).
+        // How a row's inputs are read. contiguous rows have a row per broadcast pattern
+        // (Splat); reversed ones (x[:, ::-1]: one load and a lane reversal) one per
+        // pattern with a single array input; strided rows (any other strides, several
+        // reversed arrays, or reversed rows of approximate ops, whose arithmetic hides
+        // the tests: exp reversed 1.16-1.2x contiguous either way) have one row that
+        // tests each input's stride per register: 0 (broadcast), 1 (a load), else
+        // load_strided. A strided row per broadcast pattern as well doubled the kernels'
+        // compile time (avx512: 1 min 11 s -> 2 min 16 s).
         enum class walk
         {
             contiguous,
@@ -336,11 +341,10 @@ namespace pyperf_tensor::kernels
         };
 
         // One row with a contiguous output. Inputs whose bit is set in Splat are the same
-        // value all along the row (stride 0); the others are read as Walk says. Splat and
-        // Walk are template arguments: testing every input's stride for 0 and 1 per
-        // register made a reversed clip(x, lo, hi) row 2.1x a contiguous one, and the
-        // remaining test for 1 cost reversed rows 1.27x where a reversed walk costs
-        // 1.07x (C++, 1000x1000 float32, neg and abs; clip 1.12x). Pointers and strides
+        // value all along the row (stride 0); the others are read as Walk says. Testing
+        // every input's stride for 0 and 1 per register made a reversed clip(x, lo, hi)
+        // row 2.1x a contiguous one and reversed neg/abs 1.3x; the reversed walk costs
+        // 1.07-1.1x (C++, 1000x1000 float32, same buffers). Pointers and strides
         // are taken by value: as locals they stay in registers, where through a
         // reference every store to `out` made the compiler reload them (the per-input
         // stride checks then cost 2x on AVX2 rows of a reversed view).
@@ -350,7 +354,8 @@ namespace pyperf_tensor::kernels
                                        std::index_sequence<K...>) noexcept
         {
             using B = xsimd::batch<T, Arch>;
-            const std::array<B, sizeof...(K)> splat{B(Splat & (1u << K) ? *in[K] : T{})...};
+            const std::array<B, sizeof...(K)> splat{
+                B((Walk == walk::strided || Splat & (1u << K)) && s[K] == 0 ? *in[K] : T{})...};
             // Approximate ops cost as much per scalar as per register (scalars go through
             // a batch): their row heads and tails are one partial register each.
             simd::for_each_lane<Arch, approximate_v<Op>>(
@@ -367,12 +372,23 @@ namespace pyperf_tensor::kernels
                         else if constexpr (Splat & (1u << k_))
                             return splat[k_];
                         else if constexpr (part) // the other lanes repeat the part's first element
-                            return simd::load_part<V>(in[k_] + i * s[k_], s[k_], tag.k, in[k_][i * s[k_]]);
+                        {
+                            // a constant stride where the walk has one: load_part's other
+                            // stride cases then vanish from the row's code
+                            constexpr index_t c = Walk == walk::contiguous ? 1 : -1;
+                            if constexpr (Walk != walk::strided)
+                                return simd::load_part<V>(in[k_] + i * c, c, tag.k, in[k_][i * c]);
+                            else
+                                return s[k_] == 0
+                                           ? splat[k_]
+                                           : simd::load_part<V>(in[k_] + i * s[k_], s[k_], tag.k, in[k_][i * s[k_]]);
+                        }
                         else if constexpr (Walk == walk::reversed)
                             return simd::reverse_lanes(V::load_unaligned(in[k_] - i - (V::size - 1)));
                         else if constexpr (Walk == walk::strided)
-                            return s[k_] == 1 ? V::load_unaligned(in[k_] + i)
-                                              : simd::load_strided<V>(in[k_] + i * s[k_], s[k_]);
+                            return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
+                                   : s[k_] == 0 ? splat[k_]
+                                                : simd::load_strided<V>(in[k_] + i * s[k_], s[k_]);
                         else
                             return V::load_unaligned(in[k_] + i);
                     };
@@ -416,11 +432,24 @@ namespace pyperf_tensor::kernels
                  ...);
             };
             if (contiguous)
-                run(std::integral_constant<walk, walk::contiguous>{});
-            else if (reversed)
-                run(std::integral_constant<walk, walk::reversed>{});
-            else
-                run(std::integral_constant<walk, walk::strided>{});
+                return run(std::integral_constant<walk, walk::contiguous>{});
+            if constexpr (!approximate_v<Op>)
+                if (reversed && __builtin_popcount(splat) + 1 == static_cast<int>(N))
+                {
+                    // one array input, reversed; the others broadcast (neg(x[:, ::-1]),
+                    // clip(x[:, ::-1], lo, hi), x[:, ::-1] * 2)
+                    constexpr unsigned all = (1u << N) - 1;
+                    auto one_array = [&](auto m)
+                    {
+                        constexpr unsigned M = decltype(m)::value;
+                        if constexpr (__builtin_popcount(all & ~M) == 1)
+                            if (splat == M)
+                                row<Arch, Op, T, Stream, M, walk::reversed>(op, in, s, out, n,
+                                                                            std::make_index_sequence<N>{});
+                    };
+                    return (one_array(std::integral_constant<unsigned, Masks>{}), ...);
+                }
+            row<Arch, Op, T, Stream, 0, walk::strided>(op, in, s, out, n, std::make_index_sequence<N>{});
         }
 
         // Rows [r0, r1), columns [c0, n_inner) of a block whose output rows are contiguous.
