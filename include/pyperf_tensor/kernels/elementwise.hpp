@@ -384,7 +384,7 @@ namespace pyperf_tensor::kernels
                                            : simd::load_part<V>(in[k_] + i * s[k_], s[k_], tag.k, in[k_][i * s[k_]]);
                         }
                         else if constexpr (Walk == walk::reversed)
-                            return simd::reverse_lanes(V::load_unaligned(in[k_] - i - (V::size - 1)));
+                            return simd::load_strided<V>(in[k_] - i, -1); // a load, lanes reversed
                         else if constexpr (Walk == walk::strided)
                             return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
                                    : s[k_] == 0 ? splat[k_]
