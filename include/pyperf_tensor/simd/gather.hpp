@@ -34,6 +34,20 @@ namespace pyperf_tensor::simd
             else
                 return xsimd::bitwise_cast<B>(EB(r));
         }
+
+#if defined(__AVX512F__)
+        // The even lanes of lo followed by those of hi: W elements at stride 2 from two
+        // registers of W (32- or 64-bit lanes).
+        template <class T>
+        inline __m512i even_lanes(__m512i lo, __m512i hi) noexcept
+        {
+            if constexpr (sizeof(T) == 4)
+                return _mm512_permutex2var_epi32(
+                    lo, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), hi);
+            else
+                return _mm512_permutex2var_epi64(lo, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), hi);
+        }
+#endif
     } // namespace detail
 
     // The lanes of v in reverse order.
@@ -88,17 +102,11 @@ namespace pyperf_tensor::simd
         {
             // Even lanes of two consecutive registers.
 #if defined(__AVX512F__)
-            if constexpr (bytes == 64 && sizeof(T) == 4)
+            if constexpr (bytes == 64 && (sizeof(T) == 4 || sizeof(T) == 8))
             {
-                const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-                const __m512i lo = _mm512_loadu_si512(p), hi = _mm512_loadu_si512(p + W);
-                return detail::from_register<B, std::int32_t>(_mm512_permutex2var_epi32(lo, even, hi));
-            }
-            if constexpr (bytes == 64 && sizeof(T) == 8)
-            {
-                const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
-                const __m512i lo = _mm512_loadu_si512(p), hi = _mm512_loadu_si512(p + W);
-                return detail::from_register<B, std::int64_t>(_mm512_permutex2var_epi64(lo, even, hi));
+                using E = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+                return detail::from_register<B, E>(
+                    detail::even_lanes<T>(_mm512_loadu_si512(p), _mm512_loadu_si512(p + W)));
             }
 #endif
 #if defined(__AVX2__)
@@ -184,12 +192,7 @@ namespace pyperf_tensor::simd
             {
                 const std::uint32_t used = (std::uint32_t{1} << (2 * k - 1)) - 1; // offsets 0 .. 2k - 2
                 const __m512i lo = masked(used & ((std::uint32_t{1} << W) - 1), p), hi = masked(used >> W, p + W);
-                if constexpr (sizeof(T) == 4)
-                    return detail::from_register<B, E>(_mm512_permutex2var_epi32(
-                        lo, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), hi));
-                else
-                    return detail::from_register<B, E>(
-                        _mm512_permutex2var_epi64(lo, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), hi));
+                return detail::from_register<B, E>(detail::even_lanes<T>(lo, hi));
             }
         }
 #endif
