@@ -67,7 +67,16 @@ def test_no_overflow_and_nan_stays_nan(isa, dtype):
             op = POINTWISE[name]
             assert np.isfinite(op.fn(big)).all(), name
             assert np.isnan(op.fn(np.array([np.nan], dtype))).all(), name
-        np.testing.assert_array_equal(pt.sigmoid(big), [0, 0, np.exp(dtype(-100)), 1, 1, 1])
+        # sigmoid(-100) is exp(-100) (1 + exp(-100) rounds to 1): float32 takes it from exp
+        # (below -88 exp(100) overflows), float64 as 1 / (1 + exp(100)), within its bound
+        sigmoid = POINTWISE["sigmoid"]
+        want = np.array([0, 0, np.exp(dtype(-100)), 1, 1, 1], dtype)
+        bound = 0 if dtype == np.float32 else sigmoid.ulps_for(dtype)
+        assert ulp_distance(pt.sigmoid(big), want).max() <= bound
+        # either side of where exp(-x) overflows: 1 / (1 + exp(-x)) above, exp(x) below
+        edge = np.array([-88.0, -88.000008, -87.99999, -88.72284, -88.72283,
+                         -709.0, -709.0000000001, -708.9999999], dtype)
+        assert ulp_distance(pt.sigmoid(edge), sigmoid.numpy(edge)).max() <= sigmoid.ulps_for(dtype)
         np.testing.assert_array_equal(pt.silu(np.array([-np.inf, np.inf], dtype)), [-0.0, np.inf])
         np.testing.assert_array_equal(pt.gelu(np.array([-np.inf, np.inf], dtype)), [-0.0, np.inf])
         row = np.array([[1e4, -1e4, 0.0, 1e4]], dtype)
