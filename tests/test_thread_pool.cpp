@@ -53,6 +53,45 @@ TEST_CASE("parallel_for covers every index exactly once, on several threads")
     CHECK(ids.size() <= 4);
 }
 
+TEST_CASE("parallel_for with a seam: every index once, calls that overlap in time a seam apart")
+{
+    struct call
+    {
+        index_t lo, hi;
+        int enter, exit;
+    };
+    for (const std::size_t threads : {2, 3, 4})
+        for (const index_t n : {0, 1, 63, 200, 1000, 4097, 100000})
+            for (const index_t seam : {0, 1, 32, 64, 1000})
+            {
+                threads_guard g(threads);
+                std::vector<int> hits(static_cast<std::size_t>(n));
+                std::atomic<int> clock{0};
+                std::mutex m;
+                std::vector<call> calls;
+                parallel_for(
+                    0, n, 16,
+                    [&](index_t lo, index_t hi)
+                    {
+                        REQUIRE(lo < hi);
+                        const int enter = clock++;
+                        for (index_t i = lo; i < hi; ++i) // pieces are disjoint
+                            hits[static_cast<std::size_t>(i)]++;
+                        std::this_thread::sleep_for(std::chrono::microseconds(200));
+                        const int exit = clock++;
+                        std::lock_guard<std::mutex> lock(m);
+                        calls.push_back({lo, hi, enter, exit});
+                    },
+                    seam);
+                for (const int h : hits)
+                    REQUIRE(h == 1);
+                for (const call& a : calls)
+                    for (const call& b : calls)
+                        if (&a != &b && a.enter < b.exit && b.enter < a.exit) // ran at the same time
+                            CHECK((a.hi + seam <= b.lo || b.hi + seam <= a.lo));
+            }
+}
+
 TEST_CASE("parallel_for_each hands out every index once; uneven work is shared")
 {
     threads_guard g(2);

@@ -106,33 +106,38 @@ namespace pyperf_tensor
         // Slices side by side (an outer axis): one contiguous piece per thread. Pieces that
         // interleave make neighbouring threads write neighbouring lines of every row, and
         // the prefetchers then bounce those lines between the cores (2 threads were slower
-        // than 1 at 1000x1000, axis 0).
+        // than 1 at 1000x1000, axis 0). So does the one line where two pieces meet, in
+        // every row unless the rows are a whole number of lines apart: the slices of
+        // two lines there (128 bytes, against the adjacent-line prefetcher too) run on
+        // the calling thread after the others (a seam).
         const bool side_by_side = !(in_axis == 1 && out_axis == 1) && in_lane == 1 && out_lane == 1;
         const auto threads = static_cast<index_t>(get_num_threads());
         const index_t grain = side_by_side ? std::max<index_t>(16384 / n, (outer * inner + threads - 1) / threads)
                                            : std::max<index_t>(1, 4096 / n);
         const T* const in = safe.v.data();
         T* const po = out.data();
-        parallel_for(0, outer * inner, grain,
-                     [&](index_t lo, index_t hi)
-                     {
-                         while (lo < hi)
-                         {
-                             const index_t first = lo % inner, lanes = std::min(inner - first, hi - lo);
-                             index_t o = lo / inner, off_in = plan.base[1], off_out = plan.base[0];
-                             for (std::size_t d = r > 0 ? r - 1 : 0; d-- > 0;) // the axes outside `inner`
-                             {
-                                 const index_t i = o % plan.shape[d];
-                                 o /= plan.shape[d];
-                                 off_in += i * plan.strides[1][d];
-                                 off_out += i * plan.strides[0][d];
-                             }
-                             kernel({in + off_in + first * in_lane, po + off_out + first * out_lane, n, in_axis,
-                                     out_axis, lanes, in_lane, out_lane},
-                                    log);
-                             lo += lanes;
-                         }
-                     });
+        parallel_for(
+            0, outer * inner, grain,
+            [&](index_t lo, index_t hi)
+            {
+                while (lo < hi)
+                {
+                    const index_t first = lo % inner, lanes = std::min(inner - first, hi - lo);
+                    index_t o = lo / inner, off_in = plan.base[1], off_out = plan.base[0];
+                    for (std::size_t d = r > 0 ? r - 1 : 0; d-- > 0;) // the axes outside `inner`
+                    {
+                        const index_t i = o % plan.shape[d];
+                        o /= plan.shape[d];
+                        off_in += i * plan.strides[1][d];
+                        off_out += i * plan.strides[0][d];
+                    }
+                    kernel({in + off_in + first * in_lane, po + off_out + first * out_lane, n, in_axis, out_axis, lanes,
+                            in_lane, out_lane},
+                           log);
+                    lo += lanes;
+                }
+            },
+            side_by_side ? static_cast<index_t>(128 / sizeof(T)) : 0);
     }
 
     namespace detail

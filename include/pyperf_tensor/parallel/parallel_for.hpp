@@ -1,6 +1,9 @@
 // parallel_for: split [begin, end) into pieces of at least `grain` indices and run
 // body(lo, hi) on each, across the pool. Below two grains everything stays on the
-// calling thread (a 100x100 add never wakes the pool).
+// calling thread (a 100x100 add never wakes the pool). With a seam, every piece but the
+// first leaves its first `seam` indices to the calling thread after the others finish:
+// for pieces that run side by side through memory (columns of every row), so that no
+// cache line is written by two threads at once.
 // parallel_for_each: body(i) for every index, each handed to whichever thread is free
 // next: for work whose cost differs a lot between indices (Mandelbrot rows).
 #pragma once
@@ -17,7 +20,7 @@ namespace pyperf_tensor
     inline constexpr index_t pieces_per_thread = 4;
 
     template <class Body>
-    void parallel_for(index_t begin, index_t end, index_t grain, Body&& body)
+    void parallel_for(index_t begin, index_t end, index_t grain, Body&& body, index_t seam = 0)
     {
         const index_t n = end - begin;
         if (n <= 0)
@@ -38,13 +41,27 @@ namespace pyperf_tensor
         // Piece boundaries on multiples of 64 indices keep SIMD bodies and cache lines whole.
         const index_t step = ((n + pieces - 1) / pieces + 63) / 64 * 64;
         pieces = (n + step - 1) / step;
+        auto piece_range = [&](index_t piece, index_t& lo, index_t& hi)
+        {
+            lo = begin + piece * step;
+            hi = lo + step < end ? lo + step : end;
+        };
         run_chunks(static_cast<std::size_t>(pieces),
                    [&](std::size_t piece)
                    {
-                       const index_t lo = begin + static_cast<index_t>(piece) * step;
-                       const index_t hi = lo + step < end ? lo + step : end;
-                       body(lo, hi);
+                       index_t lo, hi;
+                       piece_range(static_cast<index_t>(piece), lo, hi);
+                       if (piece > 0)
+                           lo = lo + seam < hi ? lo + seam : hi;
+                       if (lo < hi)
+                           body(lo, hi);
                    });
+        for (index_t piece = 1; seam > 0 && piece < pieces; ++piece)
+        {
+            index_t lo, hi;
+            piece_range(piece, lo, hi);
+            body(lo, lo + seam < hi ? lo + seam : hi);
+        }
     }
 
     template <class Body>
