@@ -73,18 +73,19 @@ TEST_CASE("parallel_for with a seam: every index once, calls that overlap in tim
                     0, n, 16,
                     [&](index_t lo, index_t hi)
                     {
-                        REQUIRE(lo < hi);
                         const int enter = clock++;
-                        for (index_t i = lo; i < hi; ++i) // pieces are disjoint
-                            hits[static_cast<std::size_t>(i)]++;
                         std::this_thread::sleep_for(std::chrono::microseconds(200));
                         const int exit = clock++;
                         std::lock_guard<std::mutex> lock(m);
+                        for (index_t i = lo; i < hi; ++i)
+                            hits[static_cast<std::size_t>(i)]++;
                         calls.push_back({lo, hi, enter, exit});
                     },
                     seam);
                 for (const int h : hits)
                     REQUIRE(h == 1);
+                for (const call& c : calls)
+                    CHECK(c.lo < c.hi); // no empty calls
                 for (const call& a : calls)
                     for (const call& b : calls)
                         if (&a != &b && a.enter < b.exit && b.enter < a.exit) // ran at the same time

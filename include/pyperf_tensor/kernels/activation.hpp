@@ -288,7 +288,7 @@ namespace pyperf_tensor::kernels
     // float64) 1 + exp(x) rounds to 1, and sigmoid(x) is exp(x): those lanes are taken
     // by exp, whose subnormal handling makes sigmoid(-100) = 3.7e-44 exact to the ULP.
     // (The formula with e = exp(-|x|), (1 or e) / (1 + e), needs no second exp for
-    // them but two operations more per register: 1.1x the time.)
+    // them but two more operations per register: 1.19x the time at 1000x1000.)
     struct sigmoid_op
     {
         PYPERF_TENSOR_ACTIVATION(sigmoid, true)
