@@ -326,29 +326,19 @@ namespace pyperf_tensor::kernels
         }
 
         // How a row's inputs are read. contiguous rows have a row per broadcast pattern
-        // (Splat); reversed ones (x[:, ::-1]: one load and a lane reversal) and stepped
-        // ones (x[:, ::2], a complex array's .real: two loads and one permute) one per
+        // (Splat); reversed ones (x[:, ::-1]: one load and a lane reversal) one per
         // pattern with a single array input; strided rows (any other strides, several
-        // strided arrays, or rows of approximate ops, whose arithmetic hides the tests:
-        // exp reversed 1.16-1.2x contiguous either way) have one row that tests each
-        // input's stride per register: 0 (broadcast), 1 (a load), else load_strided. A
-        // strided row per broadcast pattern as well doubled the kernels' compile time
-        // (avx512: 1 min 11 s -> 2 min 16 s). The stepped walk costs 30 s there (100 ->
-        // 130 s) for x[:, ::2] rows at 1.8x contiguous instead of 2.0x (neg) and 2.6x
-        // (clip: two broadcast bounds tested per register); one walk for both, taking the
-        // stride at run time, tests it per register: reversed neg 1.33x instead of 1.1x.
+        // reversed arrays, or reversed rows of approximate ops, whose arithmetic hides
+        // the tests: exp reversed 1.16-1.2x contiguous either way) have one row that
+        // tests each input's stride per register: 0 (broadcast), 1 (a load), else
+        // load_strided. A strided row per broadcast pattern as well doubled the kernels'
+        // compile time (avx512: 1 min 11 s -> 2 min 16 s).
         enum class walk
         {
             contiguous,
             reversed,
-            stepped,
             strided
         };
-        // The constant stride of a walk that has one (contiguous 1, reversed -1, stepped 2).
-        template <walk Walk>
-        constexpr index_t walk_stride = Walk == walk::contiguous ? 1
-                                        : Walk == walk::reversed ? -1
-                                                                 : 2;
 
         // One row with a contiguous output. Inputs whose bit is set in Splat are the same
         // value all along the row (stride 0); the others are read as Walk says. Testing
@@ -385,7 +375,7 @@ namespace pyperf_tensor::kernels
                         {
                             // a constant stride where the walk has one: load_part's other
                             // stride cases then vanish from the row's code
-                            constexpr index_t c = walk_stride<Walk>;
+                            constexpr index_t c = Walk == walk::contiguous ? 1 : -1;
                             if constexpr (Walk != walk::strided)
                                 return simd::load_part<V>(in[k_] + i * c, c, tag.k, in[k_][i * c]);
                             else
@@ -393,8 +383,8 @@ namespace pyperf_tensor::kernels
                                            ? splat[k_]
                                            : simd::load_part<V>(in[k_] + i * s[k_], s[k_], tag.k, in[k_][i * s[k_]]);
                         }
-                        else if constexpr (Walk == walk::reversed || Walk == walk::stepped)
-                            return simd::load_strided<V>(in[k_] + i * walk_stride<Walk>, walk_stride<Walk>);
+                        else if constexpr (Walk == walk::reversed)
+                            return simd::load_strided<V>(in[k_] - i, -1); // a load, lanes reversed
                         else if constexpr (Walk == walk::strided)
                             return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
                                    : s[k_] == 0 ? splat[k_]
@@ -427,13 +417,12 @@ namespace pyperf_tensor::kernels
                         return dispatch_row<Arch, pow_constant_op, T, Stream>(
                             twin, in, s, out, n, std::integer_sequence<unsigned, Masks...>{});
             unsigned splat = 0;
-            bool contiguous = true, reversed = true, stepped = true;
+            bool contiguous = true, reversed = true;
             for (std::size_t k = 0; k < N; ++k)
             {
                 splat |= s[k] == 0 ? 1u << k : 0u;
                 contiguous = contiguous && (s[k] == 0 || s[k] == 1);
                 reversed = reversed && (s[k] == 0 || s[k] == -1);
-                stepped = stepped && (s[k] == 0 || s[k] == 2);
             }
             auto run = [&](auto w)
             {
@@ -445,26 +434,20 @@ namespace pyperf_tensor::kernels
             if (contiguous)
                 return run(std::integral_constant<walk, walk::contiguous>{});
             if constexpr (!approximate_v<Op>)
-                if ((reversed || stepped) && __builtin_popcount(splat) + 1 == static_cast<int>(N))
+                if (reversed && __builtin_popcount(splat) + 1 == static_cast<int>(N))
                 {
-                    // one array input, reversed or stepped; the others broadcast
-                    // (neg(x[:, ::-1]), clip(x[:, ::2], lo, hi), x[:, ::-1] * 2)
+                    // one array input, reversed; the others broadcast (neg(x[:, ::-1]),
+                    // clip(x[:, ::-1], lo, hi), x[:, ::-1] * 2)
                     constexpr unsigned all = (1u << N) - 1;
-                    auto one_array = [&](auto m, auto w)
+                    auto one_array = [&](auto m)
                     {
                         constexpr unsigned M = decltype(m)::value;
                         if constexpr (__builtin_popcount(all & ~M) == 1)
                             if (splat == M)
-                                row<Arch, Op, T, Stream, M, decltype(w)::value>(op, in, s, out, n,
-                                                                                std::make_index_sequence<N>{});
+                                row<Arch, Op, T, Stream, M, walk::reversed>(op, in, s, out, n,
+                                                                            std::make_index_sequence<N>{});
                     };
-                    if (reversed)
-                        return (one_array(std::integral_constant<unsigned, Masks>{},
-                                          std::integral_constant<walk, walk::reversed>{}),
-                                ...);
-                    return (one_array(std::integral_constant<unsigned, Masks>{},
-                                      std::integral_constant<walk, walk::stepped>{}),
-                            ...);
+                    return (one_array(std::integral_constant<unsigned, Masks>{}), ...);
                 }
             row<Arch, Op, T, Stream, 0, walk::strided>(op, in, s, out, n, std::make_index_sequence<N>{});
         }
