@@ -213,7 +213,7 @@ namespace pyperf_tensor::kernels
             const B s = xc * w;
             const B s_lo = simd::fma(xc, w_lo, simd::product_error(xc, w, s));
             const B sign = s & B(-0.0f);
-            const B e0 = simd::exp_nonpositive(s | B(-0.0f));       // exp(-|s|)
+            const B e0 = simd::exp_negated(xsimd::abs(s));          // exp(-|s|)
             const B e = simd::fma(e0, B(0.0f) - (s_lo ^ sign), e0); // exp(-|s_hi + s_lo|)
             const B g = xsimd::select(s >= B(0.0f), x, x * e) / (B(1.0f) + e);
             return fix_edges(g, x, (x < B(-5.0f)) | (x == B(std::numeric_limits<float>::infinity())),
@@ -225,7 +225,7 @@ namespace pyperf_tensor::kernels
         template <class B>
         PYPERF_TENSOR_INLINE B times_sigmoid(const B& x, const B& s) noexcept
         {
-            const B e = simd::exp_nonpositive(s | B(-0.0)); // exp(-|s|)
+            const B e = simd::exp_negated(xsimd::abs(s)); // exp(-|s|)
             return xsimd::select(s >= B(0), x, x * e) / (B(1) + e);
         }
 

@@ -380,7 +380,8 @@ namespace pyperf_tensor::simd
     }
 
     // exp(-x) where it is finite (float32 x >= -88, float64 x >= -709; other lanes hold
-    // anything, for the caller to replace), for every larger x and NaN.
+    // anything, for the caller to replace), for every larger x and NaN. exp(-|x|) is
+    // exp_negated(abs(x)).
     template <class V>
     PYPERF_TENSOR_INLINE V exp_negated(const V& x) noexcept
     {
@@ -389,17 +390,6 @@ namespace pyperf_tensor::simd
             return detail::exp_f32_zmm_normal<true>(_mm512_min_ps(_mm512_set1_ps(110.0f), x)); // NaN kept
 #endif
         return simd::exp(-x);
-    }
-
-    // exp(y) for y <= 0 or NaN (an activation's exp(-|x|)): exp without the upper clamp.
-    template <class V>
-    PYPERF_TENSOR_INLINE V exp_nonpositive(const V& y) noexcept
-    {
-#if defined(__AVX512F__)
-        if constexpr (std::is_same<typename V::value_type, float>::value && detail::is_zmm<V>())
-            return detail::exp_f32_zmm_normal(_mm512_max_ps(_mm512_set1_ps(-110.0f), y));
-#endif
-        return simd::exp(y); // qualified: ADL would pick xsimd::exp
     }
 
     namespace detail
