@@ -65,6 +65,16 @@
 #endif
 #endif
 
+// A kernel path with its own stack frame: when inlined, its locals moved the stack buffer
+// of the path beside it and with it that buffer's 4K-aliasing with the caller's arrays.
+#ifndef PYPERF_TENSOR_OWN_FRAME // Use the provided definition.
+#if defined(__GNUC__)
+#define PYPERF_TENSOR_OWN_FRAME __attribute__((noinline, flatten))
+#else
+#define PYPERF_TENSOR_OWN_FRAME
+#endif
+#endif
+
 // Upper bound for set_num_threads (guards against typos like 10000).
 #ifndef PYPERF_TENSOR_MAX_THREADS // Use the provided definition.
 #define PYPERF_TENSOR_MAX_THREADS 1024
