@@ -133,24 +133,28 @@ def test_transposed_inputs_wider_than_one_buffer_chunk(isa, name):
 
 
 @pytest.mark.parametrize("op", UNARY + BINARY + TERNARY, ids=str)
-def test_a_transposed_array_among_scalars(isa, op):
-    """One transposed array input and Python scalars for the others (neg(x.T), x.T * 2,
-    2 - x.T, clip(x.T, lo, hi)): W x W tiles transposed in registers and written straight
-    to the output rows. Partial bands at both ends (the view starts mid-register), a
-    partial last tile of columns, the array at every position; NumPy's answer, and the
-    same bits as the contiguous copy."""
+def test_a_transposed_array_among_scalars_or_rows(isa, op):
+    """One transposed array input, the others Python scalars (neg(x.T), x.T * 2, 2 - x.T,
+    clip(x.T, lo, hi)) or contiguous arrays (add(x.T, y), fma(a.T, b, c)): W x W tiles
+    transposed in registers and written straight to the output rows, where the rows'
+    pitch allows (1024 columns of float32 do not). Partial bands at both ends (the view
+    starts mid-register), a partial last tile, the array at every position; NumPy's
+    answer, and the same bits as from contiguous copies."""
     for dtype in op.dtypes:
-        for rows, cols in ((37, 53), (64, 40), (17, 100)):
-            t = _layouts(dtype, rows, cols)["transposed"]
-            c = np.ascontiguousarray(t)
+        for rows, cols in ((37, 53), (64, 40), (17, 100), (20, 1024)):
+            views = _layouts(dtype, rows, cols)
+            t = views["transposed"]
             for a in range(op.arity):
                 scalars = [0.75, 1.5] if np.dtype(dtype).kind == "f" else [3, -2]
                 if op.name == "clip":  # lo <= hi whatever the array's place
                     scalars = sorted(scalars)
-                args = scalars[:a] + [t] + scalars[a:op.arity - 1]
-                got = op.fn(*args)
-                check(op, got, args)
-                assert got.tobytes() == op.fn(*(c if v is t else v for v in args)).tobytes()
+                arrays = [views["contiguous"], np.ascontiguousarray(views["stepped"])]
+                for others in (scalars, arrays):
+                    args = others[:a] + [t] + others[a:op.arity - 1]
+                    got = op.fn(*args)
+                    check(op, got, args)
+                    copies = [np.ascontiguousarray(v) if isinstance(v, np.ndarray) else v for v in args]
+                    assert got.tobytes() == op.fn(*copies).tobytes()
 
 
 def _validation_rows(name):

@@ -554,26 +554,32 @@ namespace pyperf_tensor::kernels
             }
         }
 
-        // A block with one array input, transposed (input A), the others scalars, and
-        // ordinary stores: each W x W tile is transposed in registers and the op writes it
-        // straight to its W output rows, with no buffer between (neg(x.T), clip(x.T, lo,
-        // hi), x.T * 2). C++, 1000x1000 float32, 1 thread, vs contiguous: neg 2.35x ->
-        // 1.48x, x.T * 2 2.30x -> 1.48x, clip 2.33x -> 1.65x. transposed_bands' buffer
-        // costs a store and a load per register, which queue behind the output's stores
-        // (each waiting for its line): the same tiles through a 1 KiB buffer took 1.4x
-        // the time. With other array inputs, reading W rows of each per tile hit
-        // 4K-aliasing cliffs (add(x.T, y): 1.6x contiguous at 1000 columns, 3-4.4x at
-        // 1008 or 1536), so those keep the bands; so do the approximate ops (exp(x.T)
-        // 1.8x -> 1.72x, for 16 more copies of exp in the kernels' compile time) and
-        // streaming stores, which need aligned output rows.
-        template <class Arch, class Op, class T, std::size_t A, std::size_t N, std::size_t... K>
+        // A block with one transposed input (A) whose others are all scalars or all
+        // contiguous rows (Rows), with ordinary stores: each W x W tile is transposed in
+        // registers and the op writes it straight to its W output rows, with no buffer
+        // between (neg(x.T), clip(x.T, lo, hi), x.T * 2, add(x.T, y), fma(a.T, b, c)).
+        // C++, 1000x1000 float32, 1 thread, vs contiguous: neg 2.35x -> 1.48x, x.T * 2
+        // 2.30x -> 1.45x, clip 2.33x -> 1.65x, add 1.7-2.1x -> 1.4-1.5x, fma 2.0x -> 1.7-1.8x.
+        // transposed_bands' buffer costs a store and a load per register, which queue
+        // behind the output's stores (each waiting for its line): the same tiles through a
+        // 1 KiB buffer took 1.4x the time. Rows of other inputs are read W at a time, so
+        // their pitch must spread W rows over distinct sets (rows_spread: at 1024 columns
+        // add(x.T, y) took 5.4x contiguous this way, 2.2x through the bands). Approximate
+        // ops keep the bands (exp(x.T) 1.8x -> 1.72x, not worth W more copies of exp in
+        // the kernels' compile time), and so do streaming stores (they need aligned rows).
+        template <class Arch, class Op, class T, std::size_t A, bool Rows, std::size_t N, std::size_t... K>
         PYPERF_TENSOR_OWN_FRAME void transposed_tiles_direct(const Op& op, const block<T, N>& b,
                                                              std::index_sequence<K...>) noexcept
         {
             using B = xsimd::batch<T, Arch>;
             constexpr index_t W = static_cast<index_t>(B::size);
-            const std::array<B, N> splat{B(K == A ? T{} : *b.in[K])...};
-            const index_t stride = b.in_inner[A];
+            const std::array<B, N> splat{B(Rows || K == A ? T{} : *b.in[K])...};
+            // Copies: through `b`, every store to the output made the compiler reload them.
+            const std::array<index_t, N> outer = b.in_outer;
+            const index_t stride = b.in_inner[A], pitch = b.out_outer;
+            // The last, partial tile of a band goes through these (rows W apart), so that
+            // the op's unrolled body is compiled once, with whole-register loads and stores.
+            alignas(Arch::alignment()) T part_in[Rows ? N : 1][B::size * B::size], part_out[B::size * B::size];
             index_t r1 = simd::unaligned_head<Arch>(b.in[A], W); // the first band
             for (index_t r0 = 0; r0 < b.n_outer; r0 = r1, r1 = std::min(r0 + W, b.n_outer))
             {
@@ -592,34 +598,84 @@ namespace pyperf_tensor::kernels
                         for (index_t j = 0; j < W; ++j)
                             tile[j] = j < cw ? simd::load_part<B>(src + j * stride, 1, h, T(0)) : B(T(0));
                     simd::transpose<Arch>(tile);
-                    T* out = b.out + r0 * b.out_outer + c;
+                    std::array<const T*, N> in{(b.in[K] + (r0 * outer[K] + c))...};
+                    std::array<index_t, N> in_pitch = outer;
+                    T* out = b.out + r0 * pitch + c;
+                    index_t out_pitch = pitch;
+                    if (cw < W)
+                    {
+                        if constexpr (Rows)
+                            for (std::size_t k = 0; k < N; ++k)
+                                if (k != A)
+                                {
+                                    for (index_t j = 0; j < h; ++j)
+                                        std::copy(in[k] + j * outer[k], in[k] + j * outer[k] + cw, part_in[k] + j * W);
+                                    in[k] = part_in[k];
+                                    in_pitch[k] = W;
+                                }
+                        out = part_out;
+                        out_pitch = W;
+                    }
                     simd::unrolled<B::size>(
                         [&](auto j)
                         {
-                            if (static_cast<index_t>(decltype(j)::value) < h)
+                            constexpr index_t j_ = decltype(j)::value;
+                            if (j_ >= h)
+                                return;
+                            auto read = [&](auto k) -> B
                             {
-                                const B r = op((K == A ? tile[j] : splat[K])...);
-                                if (cw == W)
-                                    r.store_unaligned(out + j * b.out_outer);
+                                constexpr std::size_t k_ = decltype(k)::value;
+                                if constexpr (k_ == A)
+                                    return tile[j_];
+                                else if constexpr (!Rows)
+                                    return splat[k_];
                                 else
-                                    simd::store_part(out + j * b.out_outer, 1, cw, r);
-                            }
+                                    return B::load_unaligned(in[k_] + j_ * in_pitch[k_]);
+                            };
+                            op(read(std::integral_constant<std::size_t, K>{})...).store_unaligned(out + j_ * out_pitch);
                         });
+                    if (cw < W)
+                        for (index_t j = 0; j < h; ++j)
+                            std::copy(part_out + j * W, part_out + j * W + cw, b.out + (r0 + j) * pitch + c);
                 }
             }
         }
 
-        // The index of the one transposed array input of a block whose others are all
-        // scalars, or N.
-        template <class T, std::size_t N>
-        inline std::size_t lone_transposed(const block<T, N>& b, unsigned tmask) noexcept
+        // Whether W rows `pitch` elements apart start in distinct 64-byte slots of a 4 KiB
+        // page (no two share an L1 set, none looks like another to 4K-aliasing checks).
+        template <class T>
+        inline bool rows_spread(index_t pitch, index_t w) noexcept
         {
+            for (index_t d = 1; d < w; ++d)
+            {
+                const auto off = static_cast<index_t>(static_cast<std::size_t>(d * pitch) * sizeof(T) % 4096);
+                if (std::min(off, 4096 - off) < 64)
+                    return false;
+            }
+            return true;
+        }
+
+        // For transposed_tiles_direct: {A, Rows} when input A is the one transposed input
+        // and the others are all scalars (Rows false) or all contiguous rows whose pitch,
+        // like the output's, spreads W rows (Rows true); else A = N.
+        template <class T, std::size_t N>
+        inline std::pair<std::size_t, bool> lone_transposed(const block<T, N>& b, unsigned tmask, index_t w) noexcept
+        {
+            const std::pair<std::size_t, bool> none{N, false};
             if (__builtin_popcount(tmask) != 1)
-                return N;
+                return none;
+            unsigned scalars = 0, rows = 0;
             for (std::size_t k = 0; k < N; ++k)
-                if (!(tmask >> k & 1u) && (b.in_inner[k] != 0 || b.in_outer[k] != 0))
-                    return N;
-            return static_cast<std::size_t>(__builtin_ctz(tmask));
+            {
+                scalars += b.in_inner[k] == 0 && b.in_outer[k] == 0;
+                rows += b.in_inner[k] == 1 && rows_spread<T>(b.in_outer[k], w);
+            }
+            const auto a = static_cast<std::size_t>(__builtin_ctz(tmask));
+            if (scalars + 1 == N)
+                return {a, false};
+            if (rows + 1 == N && rows_spread<T>(b.out_outer, w))
+                return {a, true};
+            return none;
         }
 
         template <class Arch, class Op, class T, bool Stream, std::size_t N>
@@ -642,16 +698,26 @@ namespace pyperf_tensor::kernels
                 {
                     if constexpr (!Stream && !approximate_v<Op>)
                     {
-                        const std::size_t a = lone_transposed(b, tmask);
+                        const auto [a, rows] = lone_transposed(b, tmask, W);
                         bool done = false;
                         simd::unrolled<N>(
                             [&](auto k)
                             {
-                                if (a == k)
-                                {
-                                    transposed_tiles_direct<Arch, Op, T, k>(op, b, std::make_index_sequence<N>{});
-                                    done = true;
-                                }
+                                constexpr std::size_t A = decltype(k)::value;
+                                if (a != A)
+                                    return;
+                                if (!rows)
+                                    transposed_tiles_direct<Arch, Op, T, A, false>(op, b,
+                                                                                   std::make_index_sequence<N>{});
+                                // With rows, for compile time (AVX-512 kernels: 103 -> 117 s in
+                                // all): floating-point types, binary ops (add(x.T, y), add(y, x.T))
+                                // and fma(a.T, b, c); clip's arrays of bounds keep the bands.
+                                else if constexpr (N > 1 && (A == 0 || N == 2) && std::is_floating_point<T>::value
+                                                   && !std::is_same<Op, clip_op>::value)
+                                    transposed_tiles_direct<Arch, Op, T, A, true>(op, b, std::make_index_sequence<N>{});
+                                else
+                                    return;
+                                done = true;
                             });
                         if (done)
                             return;
