@@ -559,7 +559,8 @@ namespace pyperf_tensor::kernels
         // registers and the op writes it straight to its W output rows, with no buffer
         // between (neg(x.T), clip(x.T, lo, hi), x.T * 2, add(x.T, y), fma(a.T, b, c)).
         // C++, 1000x1000 float32, 1 thread, vs contiguous: neg 2.35x -> 1.48x, x.T * 2
-        // 2.30x -> 1.45x, clip 2.33x -> 1.65x, add 1.7-2.1x -> 1.4-1.5x, fma 2.0x -> 1.7-1.8x.
+        // 2.30x -> 1.45x, clip 2.33x -> 1.65x, add 1.7-2.1x -> 1.3-1.5x; fma(a.T, b, b)
+        // 2.0x -> 1.5-1.8x, but with three distinct arrays 1.8-2.8x either way.
         // transposed_bands' buffer costs a store and a load per register, which queue
         // behind the output's stores (each waiting for its line): the same tiles through a
         // 1 KiB buffer took 1.4x the time. Rows of other inputs are read W at a time, so
