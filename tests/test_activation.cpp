@@ -51,10 +51,11 @@ TEST_CASE("pointwise activations are accurate in float32 across their range")
     CHECK(sweep([](const auto& x) { return pt::sigmoid(x); }, sigmoid_ref) <= 4);
     CHECK(sweep([](const auto& x) { return pt::silu(x); }, silu_ref) <= 4);
     CHECK(sweep([](const auto& x) { return pt::tanh(x); }, [](long double v) { return std::tanh(v); }) <= 4);
-    // Measured from the exact value (4 ULP from the rounded one is 4.5 here); SSE2's
-    // emulated fma rounds twice: one more.
+    // Measured from the exact value (4 ULP from the rounded one can be up to 4.5 here);
+    // every float32 in [-10.5, 12] is within 4.33 with FMA and 4.81 with SSE2's emulated
+    // fma, which rounds twice.
     CHECK(sweep([](const auto& x) { return pt::gelu(x); }, gelu_ref)
-          <= (pt::simd::has_fma<pt::simd::default_arch>() ? 4.5 : 5.5));
+          <= (pt::simd::has_fma<pt::simd::default_arch>() ? 4.33 : 4.81));
     CHECK(sweep([](const auto& x) { return pt::gelu(x, pt::gelu_approximation::tanh); }, [](long double v)
                 { return v / (1.0L + std::exp(-1.5957691216057307117597842397375L * (v + 0.044715L * v * v * v))); })
           <= 4);

@@ -90,16 +90,19 @@ namespace pyperf_tensor::kernels
             return xsimd::bitwise_cast<B>((xsimd::batch_cast<std::int32_t>(n) + I(127)) << 23);
         }
 
-        // exp(y) = 2^n (1 + p) for float32 y in [-87, 88]: returns p = expm1(r), r = y - n ln2
-        // (|r| <= ln2/2, Cody-Waite), by Taylor to r^7 (relative error 1.5e-8), and sets n.
-        // Callers combine 2^n and p with one rounding (expm1 as 2^n p + (2^n - 1), or
-        // m exp(y) as 2^n fma(m, p, m)).
+        // exp(y) = 2^n (1 + p) for float32 y in [-87, 88]: reduce_f32 returns r = y - n ln2
+        // (|r| <= ln2/2, Cody-Waite) and sets n; expm1_f32(r) is p = expm1(r) by Taylor to
+        // r^7 (relative error 1.5e-8). Callers combine 2^n and p with one rounding (expm1
+        // as 2^n p + (2^n - 1), or m exp(y) as 2^n fma(m, p, m)).
         template <class B>
-        PYPERF_TENSOR_INLINE B expm1_reduced_f32(const B& y, B& n) noexcept
+        PYPERF_TENSOR_INLINE B reduce_f32(const B& y, B& n) noexcept
         {
             n = xsimd::nearbyint(y * B(1.44269504088896341f));
-            B r = simd::fma(n, B(-0.693359375f), y);
-            r = simd::fma(n, B(2.12194440e-4f), r);
+            return simd::fma(n, B(2.12194440e-4f), simd::fma(n, B(-0.693359375f), y));
+        }
+        template <class B>
+        PYPERF_TENSOR_INLINE B expm1_f32(const B& r) noexcept
+        {
             B q = B(1.0f / 5040);
             q = simd::fma(q, r, B(1.0f / 720));
             q = simd::fma(q, r, B(1.0f / 120));
@@ -119,17 +122,21 @@ namespace pyperf_tensor::kernels
             const B sign = x & B(-0.0f);
             const B y = xsimd::max(B(-30.0f), B(-2.0f) * xsimd::abs(x)); // NaN: max returns its 2nd operand
             B n;
-            const B p = expm1_reduced_f32(y, n);
+            const B p = expm1_f32(reduce_f32(y, n));
             const B s = exp2_int_f32(n);
             const B em = simd::fma(s, p, s - B(1.0f));
             return (B(0.0f) - em) / (B(2.0f) + em) | sign;
         }
 
-        // R(t) for GELU below, fitted for this library: Phi(-a) = exp(-a^2/2) t R(t),
-        // t = 1 / (1 + a/2), as a polynomial in u = scale t + shift (coefficients highest
-        // first). float32: degree 10 in t - 1/2 for a in [0, 14] (relative error < 2e-7 when
-        // evaluated in float32); float64: degree 24 in 2.4 t - 1.4 for a in [0, 10]
-        // (Chebyshev fit, < 7e-16).
+        // float64 GELU: Phi(-a) = exp(-a^2/2) t R(t), t = 1 / (1 + a/2), R a polynomial in
+        // u = 2.4 t - 1.4 of degree 24 for a in [0, 10] (Chebyshev fit, relative error
+        // < 7e-16; coefficients highest first). float32: Phi(-a) = exp(-a^2/2) C / (a + E),
+        // C = 1 / sqrt(2 pi), E = 1 / (Mills' ratio) - a ~ P(a) / Q(a) of degrees 4 and 4
+        // (scripts/fit_gelu.py), evaluated as C Q / (a Q + P): the rounding errors of the
+        // computed Q cancel between numerator and denominator and those of P are damped by
+        // E / (a + E), so the fit's 1.6e-8 and five roundings are what is left. Where R(t)
+        // in float32 took a division, then 11 dependent fmas, this is two short
+        // independent chains and a division, which runs beside them.
         // (Templated on the batch type so that the tables, if emitted, carry the ISA in
         // their symbol names: the per-ISA objects share no weak symbol.)
         template <class B, class T = typename B::value_type>
@@ -137,11 +144,11 @@ namespace pyperf_tensor::kernels
         template <class B>
         struct gelu_fit<B, float>
         {
-            static constexpr float scale = 1.0f, shift = -0.5f;
-            static constexpr std::array<float, 11> c = {
-                -0.035269539803266525f, -0.00981702096760273f, 0.09133501350879669f,    -0.055958304554224014f,
-                -0.06030590832233429f,  0.10795647650957108f,  -0.0038795226719230413f, -0.14688365161418915f,
-                0.057597242295742035f,  0.33140453696250916f,  0.33620399236679077f};
+            static constexpr float c = 0.3989422804014327f; // fitted with this constant's rounding
+            static constexpr std::array<float, 5> p = {1.7356732087137061e-06f, 0.008827020414173603f,
+                                                       0.08694940060377121f, 0.3510134816169739f, 0.7978845834732056f};
+            static constexpr std::array<float, 5> q = {0.008893859572708607f, 0.08581367880105972f,
+                                                       0.38013434410095215f, 0.8953590989112854f, 1.0f};
         };
         template <class B>
         struct gelu_fit<B, double>
@@ -157,38 +164,61 @@ namespace pyperf_tensor::kernels
                 0.3641362356101188};
         };
 
-        // GELU x * Phi(x) without erf: Phi(-a) = exp(-a^2/2) t R(t) with a = |x| (fit
-        // above). a^2 is carried exactly (its rounding error l from an fma, or Dekker's
-        // product on SSE2; exp(-l/2) ~ 1 - l/2), so the negative tail keeps its relative
-        // accuracy; the small factors are multiplied before exp(-a^2/2), so a result near
-        // the subnormal range rounds once. x < -10 (beyond the fits) and +inf are edge
-        // lanes (within 4 ULP in float32 with FMA, 5 on SSE2, and 4 in float64; measured).
+        // Horner's scheme over coefficients given highest first.
+        template <class B, class C>
+        PYPERF_TENSOR_INLINE B horner(const B& x, const C& c) noexcept
+        {
+            B r(c[0]);
+            for (std::size_t i = 1; i < c.size(); ++i)
+                r = simd::fma(r, x, B(c[i]));
+            return r;
+        }
+
+        // v * 2^n for integral n with 2^n and the result normal.
+        template <class B>
+        PYPERF_TENSOR_INLINE B times_exp2_int_f32(const B& v, const B& n) noexcept
+        {
+#if defined(__AVX512F__)
+            if constexpr (simd::detail::is_zmm<B>())
+                return _mm512_scalef_ps(v, n);
+#endif
+            return v * exp2_int_f32(n);
+        }
+
+        // GELU x * Phi(x) without erf: Phi(-a) = exp(-a^2/2) times a fit (above), a = |x|.
+        // a^2 is carried exactly (its rounding error l from an fma, or Dekker's product on
+        // SSE2), so the negative tail keeps its relative accuracy: float32 folds -l/2 into
+        // exp's reduced argument, float64 multiplies by exp(-l/2) ~ 1 - l/2. The small
+        // factors are multiplied before exp(-a^2/2), so a result near the subnormal range
+        // rounds once. x < -10 (beyond the fits) and +inf are edge lanes. Measured on every
+        // float32 in [-10.5, 12]: within 4.4 ULP of the exact value (4 of the rounded one)
+        // with FMA, 4.9 (5) on SSE2; float64 within 4.
         template <class B>
         PYPERF_TENSOR_INLINE B gelu_exact(const B& x) noexcept
         {
             using T = typename B::value_type;
             using F = gelu_fit<B>;
             const B a = xsimd::min(B(T(10)), xsimd::abs(x)); // 1 - Phi(-10) rounds to 1; NaN kept
-            const B t = B(T(1)) / simd::fma(a, B(T(0.5)), B(T(1)));
-            const B u = simd::fma(t, B(F::scale), B(F::shift));
-            B r(F::c[0]);
-            for (std::size_t i = 1; i < F::c.size(); ++i)
-                r = simd::fma(r, u, B(F::c[i]));
             const B h = a * a;
             const B l = simd::product_error(a, a, h); // a * a == h + l exactly
-            const B tr = t * r;
-            const B m = x * simd::fma(tr, l * B(T(-0.5)), tr); // x t R(t) (1 - l/2)
-            B xe;                                              // x * Phi(-|x|) = m exp(-h/2)
+            B xe;                                     // x * Phi(-|x|)
             if constexpr (std::is_same<T, float>::value)
             {
-                // exp(-h/2) = 2^n (1 + p), p = expm1(r) (Taylor to r^7), applied to m as
-                // 2^n fma(m, p, m): one rounding where exp-then-multiply has three.
+                // exp(-(h + l)/2) = 2^n (1 + p), p = expm1(r) (Taylor to r^7), applied to
+                // m = x C / (a + E) as 2^n fma(m, p, m): one rounding where exp-then-multiply
+                // has three.
+                const B q = horner(a, F::q);
+                const B m = x * B(F::c) * (q / simd::fma(a, q, horner(a, F::p))); // (x C q overflows)
                 B n;
-                const B p = expm1_reduced_f32(h * B(-0.5f), n); // the argument is in [-50, 0]
-                xe = simd::fma(m, p, m) * exp2_int_f32(n);      // 2^n >= 2^-73: exact scaling
+                const B p = expm1_f32(simd::fma(l, B(-0.5f), reduce_f32(h * B(-0.5f), n))); // in [-50, 0]
+                xe = times_exp2_int_f32(simd::fma(m, p, m), n); // 2^n >= 2^-73: exact scaling
             }
             else
-                xe = m * simd::exp(h * B(-0.5));
+            {
+                const B t = B(T(1)) / simd::fma(a, B(T(0.5)), B(T(1)));
+                const B tr = t * horner(simd::fma(t, B(F::scale), B(F::shift)), F::c);
+                xe = x * simd::fma(tr, l * B(T(-0.5)), tr) * simd::exp(h * B(-0.5)); // x t R(t) (1 - l/2) exp(-h/2)
+            }
             const B g = xsimd::select(x < B(T(0)), xe, x - xe);
             return fix_edges(g, x, (x < B(T(-10))) | (x == B(std::numeric_limits<T>::infinity())),
                              [](wide_t<T> v) { return gelu_wide(v); });
