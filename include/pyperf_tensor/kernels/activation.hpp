@@ -208,7 +208,7 @@ namespace pyperf_tensor::kernels
                 // m = x C / (a + E) as 2^n fma(m, p, m): one rounding where exp-then-multiply
                 // has three.
                 const B q = horner(a, F::q);
-                const B m = x * B(F::c) * (q / simd::fma(a, q, horner(a, F::p))); // (x C q overflows)
+                const B m = x * B(F::c) * (q / simd::fma(a, q, horner(a, F::p))); // x C q could overflow
                 B n;
                 const B p = expm1_f32(simd::fma(l, B(-0.5f), reduce_f32(h * B(-0.5f), n))); // in [-50, 0]
                 xe = times_exp2_int_f32(simd::fma(m, p, m), n); // 2^n >= 2^-73: exact scaling
