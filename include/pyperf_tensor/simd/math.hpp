@@ -40,26 +40,46 @@
 
 namespace pyperf_tensor::simd
 {
-    // x * y + z rounded once. xsimd 8.1 implements fma for FMA3 (AVX/AVX2) but not for
-    // AVX-512, where it computes x * y + z with two roundings; fill that gap. Arches
-    // without FMA instructions (SSE2) round twice, and so do their scalars.
+    namespace detail
+    {
+        // x * y + z, or -(x * y) + z if Negated, rounded once. xsimd 8.1 implements fma
+        // and fnma for FMA3 (AVX/AVX2) but not for AVX-512, where it computes them with two
+        // roundings; fill that gap. Arches without FMA instructions (SSE2) round twice, and
+        // so do their scalars.
+        template <bool Negated, class V>
+        PYPERF_TENSOR_INLINE V fused(const V& x, const V& y, const V& z) noexcept
+        {
+#if defined(__AVX512F__)
+            if constexpr (!std::is_arithmetic<V>::value && sizeof(V) == 64)
+            {
+                using T = typename V::value_type;
+                if constexpr (std::is_same<T, float>::value)
+                    return Negated ? _mm512_fnmadd_ps(x, y, z) : _mm512_fmadd_ps(x, y, z);
+                else if constexpr (std::is_same<T, double>::value)
+                    return Negated ? _mm512_fnmadd_pd(x, y, z) : _mm512_fmadd_pd(x, y, z);
+            }
+#endif
+            if constexpr (std::is_arithmetic<V>::value)
+                return Negated ? z - x * y : x * y + z;
+            else if constexpr (Negated)
+                return xsimd::fnma(x, y, z);
+            else
+                return xsimd::fma(x, y, z);
+        }
+    } // namespace detail
+
+    // x * y + z rounded once (detail::fused).
     template <class V>
     PYPERF_TENSOR_INLINE V fma(const V& x, const V& y, const V& z) noexcept
     {
-#if defined(__AVX512F__)
-        if constexpr (!std::is_arithmetic<V>::value && sizeof(V) == 64)
-        {
-            using T = typename V::value_type;
-            if constexpr (std::is_same<T, float>::value)
-                return _mm512_fmadd_ps(x, y, z);
-            else if constexpr (std::is_same<T, double>::value)
-                return _mm512_fmadd_pd(x, y, z);
-        }
-#endif
-        if constexpr (std::is_arithmetic<V>::value)
-            return x * y + z;
-        else
-            return xsimd::fma(x, y, z);
+        return detail::fused<false>(x, y, z);
+    }
+
+    // -(x * y) + z rounded once (detail::fused): exactly -fma(x, y, -z).
+    template <class V>
+    PYPERF_TENSOR_INLINE V fnma(const V& x, const V& y, const V& z) noexcept
+    {
+        return detail::fused<true>(x, y, z);
     }
 
     // The rounding error of p = a * b: a * b == p + error exactly (barring overflow and
