@@ -94,30 +94,32 @@ namespace pyperf_tensor::kernels
         // (|r| <= ln2/2, Cody-Waite) and sets n; expm1_f32(r) is p = expm1(r) by Taylor to
         // r^7 (relative error 1.5e-8). Callers combine 2^n and p with one rounding (expm1
         // as 2^n p + (2^n - 1), or m exp(y) as 2^n fma(m, p, m)).
-        // reduce_f32<2>(y, n) reduces 2y (for exp(2y)) with the constants halved: the same
-        // n and r, bit for bit, without the multiplication by 2 (r is doubled by an add).
-        template <int Scale = 1, class B>
+        // With E = +-1 both work on a scaled argument, so that a factor 2 or 1/2 of the
+        // caller's costs no multiplication: reduce_f32<E>(y, n) reduces exp(2^E y) and
+        // returns t = 2^-E r, expm1_f32<S>(u) is 2^S expm1(2^-S u). The constants are
+        // exactly scaled, so n and every rounding are those of the unscaled steps: the
+        // same bits (barring subnormal intermediates).
+        template <int E = 0, class B>
         PYPERF_TENSOR_INLINE B reduce_f32(const B& y, B& n) noexcept
         {
-            static_assert(Scale == 1 || Scale == 2, "the constants are exact halves, nothing else");
-            constexpr float s = Scale;
-            n = xsimd::nearbyint(y * B(s * 1.44269504088896341f));
-            const B r = simd::fma(n, B(2.12194440e-4f / s), simd::fma(n, B(-0.693359375f / s), y));
-            if constexpr (Scale == 2)
-                return r + r;
-            else
-                return r;
+            static_assert(E >= -1 && E <= 1, "ln2's split keeps its exactness for these");
+            constexpr float scale = E > 0 ? 2.0f : E < 0 ? 0.5f : 1.0f;
+            n = xsimd::nearbyint(y * B(scale * 1.44269504088896341f));
+            return simd::fma(n, B(2.12194440e-4f / scale), simd::fma(n, B(-0.693359375f / scale), y));
         }
-        template <class B>
-        PYPERF_TENSOR_INLINE B expm1_f32(const B& r) noexcept
+        template <int S = 0, class B>
+        PYPERF_TENSOR_INLINE B expm1_f32(const B& u) noexcept
         {
-            B q = B(1.0f / 5040);
-            q = simd::fma(q, r, B(1.0f / 720));
-            q = simd::fma(q, r, B(1.0f / 120));
-            q = simd::fma(q, r, B(1.0f / 24));
-            q = simd::fma(q, r, B(1.0f / 6));
-            q = simd::fma(q, r, B(0.5f));
-            return simd::fma(r * r, q, r);
+            static_assert(S >= 0 && S <= 1, "one doubling at most");
+            // 1/(k+2)! 2^-S(k+1): the Taylor coefficients of (expm1(r) - r) / r^2 in u
+            constexpr float h = S ? 0.5f : 1.0f;
+            B q = B(1.0f / 5040 * h * h * h * h * h * h);
+            q = simd::fma(q, u, B(1.0f / 720 * h * h * h * h * h));
+            q = simd::fma(q, u, B(1.0f / 120 * h * h * h * h));
+            q = simd::fma(q, u, B(1.0f / 24 * h * h * h));
+            q = simd::fma(q, u, B(1.0f / 6 * h * h));
+            q = simd::fma(q, u, B(0.5f * h));
+            return simd::fma(u * u, q, u);
         }
 
         // float32 tanh(x) = sign(x) * (-em / (2 + em)), em = expm1(-2|x|) computed as
@@ -133,7 +135,8 @@ namespace pyperf_tensor::kernels
             const B sign = x & B(-0.0f);
             const B y = xsimd::max(B(-15.0f), x | B(-0.0f)); // NaN: max returns its 2nd operand
             B n;
-            const B p = expm1_f32(reduce_f32<2>(y, n));
+            const B t = reduce_f32<1>(y, n);
+            const B p = expm1_f32(t + t);
             const B s = exp2_int_f32(n);
             const B nem = simd::fnma(s, p, B(1.0f) - s); // +0 at x = 0, as tanh(+0)
             return nem / (B(2.0f) - nem) | sign;
@@ -217,12 +220,14 @@ namespace pyperf_tensor::kernels
             {
                 // exp(-(h + l)/2) = 2^n (1 + p), p = expm1(r) (Taylor to r^7), applied to
                 // m = x C / (a + E) as 2^n fma(m, p, m): one rounding where exp-then-multiply
-                // has three.
+                // has three. The exponent's side is kept doubled (u = 2r, so -h and -l need no
+                // halving; 2^(n-1) (2m + m 2p)): the same bits, two multiplications fewer.
                 const B q = horner(a, F::q);
                 const B m = x * B(F::c) * (q / simd::fma(a, q, horner(a, F::p))); // x C q could overflow
                 B n;
-                const B p = expm1_f32(simd::fma(l, B(-0.5f), reduce_f32(h * B(-0.5f), n))); // in [-50, 0]
-                xe = times_exp2_int_f32(simd::fma(m, p, m), n); // 2^n >= 2^-73: exact scaling
+                const B u = reduce_f32<-1>(h ^ B(-0.0f), n) - l;  // exp(-h/2): -h in [-100, 0]
+                const B v = simd::fma(m, expm1_f32<1>(u), m + m); // 2 m exp(r)
+                xe = times_exp2_int_f32(v, n - B(1.0f));          // 2^(n-1) >= 2^-74: exact
             }
             else
             {
