@@ -259,8 +259,8 @@ namespace pyperf_tensor::kernels
             const B s = xc * w;
             const B s_lo = simd::fma(xc, w_lo, simd::product_error(xc, w, s));
             const B sign = s & B(-0.0f);
-            const B e0 = simd::exp_negated(xsimd::abs(s));          // exp(-|s|)
-            const B e = simd::fma(e0, B(0.0f) - (s_lo ^ sign), e0); // exp(-|s_hi + s_lo|)
+            const B e0 = simd::exp_negated(xsimd::abs(s)); // exp(-|s|)
+            const B e = simd::fnma(e0, s_lo ^ sign, e0);   // exp(-|s_hi + s_lo|)
             const B g = xsimd::select(s >= B(0.0f), x, x * e) / (B(1.0f) + e);
             return fix_edges(g, x, (x < B(-5.0f)) | (x == B(std::numeric_limits<float>::infinity())),
                              [](double v) { return gelu_tanh_wide(v); });
