@@ -17,7 +17,14 @@ function(pyperf_tensor_isa_flags isa out_var)
     message(FATAL_ERROR "unknown ISA '${isa}'")
   endif()
   # Only explicit fma() may fuse: identical results across ISAs for everything else.
-  set(${out_var} ${flags} -ffp-contract=off PARENT_SCOPE)
+  list(APPEND flags -ffp-contract=off)
+  # GCC schedules instructions before register allocation only when asked: the loop
+  # skeleton computes two registers before storing either, and this interleaves their
+  # chains (simd/loop.hpp: tanh, log, sigmoid 4-7% faster). Clang does it by default.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    list(APPEND flags -fschedule-insns -fsched-pressure)
+  endif()
+  set(${out_var} ${flags} PARENT_SCOPE)
 endfunction()
 
 # pyperf_tensor_add_kernels(<target> <source>...): compiles the sources once per ISA in

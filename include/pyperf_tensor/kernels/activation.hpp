@@ -235,7 +235,12 @@ namespace pyperf_tensor::kernels
                 const B tr = t * horner(simd::fma(t, B(F::scale), B(F::shift)), F::c);
                 xe = x * simd::fma(tr, l * B(T(-0.5)), tr) * simd::exp(h * B(-0.5)); // x t R(t) (1 - l/2) exp(-h/2)
             }
-            const B g = xsimd::select(x < B(T(0)), xe, x - xe);
+            return xsimd::select(x < B(T(0)), xe, x - xe);
+        }
+        template <class B>
+        PYPERF_TENSOR_INLINE B gelu_exact_edges(const B& g, const B& x) noexcept
+        {
+            using T = typename B::value_type;
             return fix_edges(g, x, (x < B(T(-10))) | (x == B(std::numeric_limits<T>::infinity())),
                              [](wide_t<T> v) { return gelu_wide(v); });
         }
@@ -244,7 +249,8 @@ namespace pyperf_tensor::kernels
         // k2 = 0.044715 k1) carried as s_hi + s_lo (error-free products and sums, the
         // constants split in two floats): the result's relative error is |s| times s's, so
         // a plain float32 s would be off by ~|s| ULP. exp(-|s|) is corrected to first
-        // order by s_lo. Results below the normal range (x < -5) and +-inf go wide.
+        // order by s_lo. Results below the normal range (x < -5) and +-inf go wide (in
+        // gelu_tanh_op::edges).
         template <class B>
         PYPERF_TENSOR_INLINE B gelu_tanh_f32(const B& x) noexcept
         {
@@ -261,9 +267,7 @@ namespace pyperf_tensor::kernels
             const B sign = s & B(-0.0f);
             const B e0 = simd::exp_negated(xsimd::abs(s)); // exp(-|s|)
             const B e = simd::fnma(e0, s_lo ^ sign, e0);   // exp(-|s_hi + s_lo|)
-            const B g = xsimd::select(s >= B(0.0f), x, x * e) / (B(1.0f) + e);
-            return fix_edges(g, x, (x < B(-5.0f)) | (x == B(std::numeric_limits<float>::infinity())),
-                             [](double v) { return gelu_tanh_wide(v); });
+            return xsimd::select(s >= B(0.0f), x, x * e) / (B(1.0f) + e);
         }
 
         // x * sigmoid(s) for batches of double: (x or x e) / (1 + e) with e = exp(-|s|),
@@ -298,6 +302,16 @@ namespace pyperf_tensor::kernels
     static constexpr bool approximate = is_approximate;                                                                \
     template <class T>                                                                                                 \
     static constexpr bool supports = std::is_floating_point<T>::value;
+
+    // An activation whose batch code is compute(x) patched by edges(r, x) (see has_edges).
+#define PYPERF_TENSOR_ACTIVATION_WITH_EDGES(op_name)                                                                   \
+    PYPERF_TENSOR_ACTIVATION(op_name, true)                                                                            \
+    static constexpr bool has_edges = true;                                                                            \
+    template <class V>                                                                                                 \
+    V operator()(const V& x) const noexcept                                                                            \
+    {                                                                                                                  \
+        return edges(compute(x), x);                                                                                   \
+    }
 
     // max(x, 0); NaN stays NaN (as torch.relu).
     struct relu_op
@@ -337,12 +351,17 @@ namespace pyperf_tensor::kernels
     // them but two more operations per register: 1.19x the time at 1000x1000.)
     struct sigmoid_op
     {
-        PYPERF_TENSOR_ACTIVATION(sigmoid, true)
+        PYPERF_TENSOR_ACTIVATION_WITH_EDGES(sigmoid)
         template <class V>
-        V operator()(const V& x) const noexcept
+        V compute(const V& x) const noexcept
         {
             using T = typename V::value_type;
-            const V r = V(T(1)) / (V(T(1)) + simd::exp_negated(x));
+            return V(T(1)) / (V(T(1)) + simd::exp_negated(x));
+        }
+        template <class V>
+        V edges(const V& r, const V& x) const noexcept
+        {
+            using T = typename V::value_type;
             const auto low = x < V(detail::exp_negated_min<T>);
             if (xsimd::any(low))
                 return xsimd::select(low, simd::exp(x), r);
@@ -354,12 +373,17 @@ namespace pyperf_tensor::kernels
     // e^x would magnify its rounding: those lanes (and -inf, whose limit is -0) go wide.
     struct silu_op
     {
-        PYPERF_TENSOR_ACTIVATION(silu, true)
+        PYPERF_TENSOR_ACTIVATION_WITH_EDGES(silu)
         template <class V>
-        V operator()(const V& x) const noexcept
+        V compute(const V& x) const noexcept
         {
             using T = typename V::value_type;
-            const V r = x / (V(T(1)) + simd::exp_negated(x));
+            return x / (V(T(1)) + simd::exp_negated(x));
+        }
+        template <class V>
+        V edges(const V& r, const V& x) const noexcept
+        {
+            using T = typename V::value_type;
             return detail::fix_edges(r, x, x < V(detail::log_min_normal<T>),
                                      [](detail::wide_t<T> v) { return detail::silu_wide(v); });
         }
@@ -384,30 +408,43 @@ namespace pyperf_tensor::kernels
     // GELU, exact: x * Phi(x) = x (1 + erf(x / sqrt 2)) / 2.
     struct gelu_op
     {
-        PYPERF_TENSOR_ACTIVATION(gelu, true)
+        PYPERF_TENSOR_ACTIVATION_WITH_EDGES(gelu)
         template <class V>
-        V operator()(const V& x) const noexcept
+        V compute(const V& x) const noexcept
         {
             return detail::gelu_exact(x);
+        }
+        template <class V>
+        V edges(const V& r, const V& x) const noexcept
+        {
+            return detail::gelu_exact_edges(r, x);
         }
     };
 
     // GELU, tanh approximation: x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2.
     struct gelu_tanh_op
     {
-        PYPERF_TENSOR_ACTIVATION(gelu_tanh, true)
+        PYPERF_TENSOR_ACTIVATION_WITH_EDGES(gelu_tanh)
         template <class V>
-        V operator()(const V& x) const noexcept
+        V compute(const V& x) const noexcept
+        {
+            if constexpr (std::is_same<typename V::value_type, float>::value)
+                return detail::gelu_tanh_f32(x);
+            else
+                return detail::gelu_tanh_f64(x);
+        }
+        // float32: results below the normal range (x < -5) and +-inf; float64: where
+        // exp(-|s|) leaves the normal range.
+        template <class V>
+        V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
-            if constexpr (std::is_same<T, float>::value)
-                return detail::gelu_tanh_f32(x);
-            const V r = detail::gelu_tanh_f64(x);
-            return detail::fix_edges(
-                r, x, (x < V(detail::log_min_normal<T> / T(4))) | (x == V(std::numeric_limits<T>::infinity())),
-                [](detail::wide_t<T> v) { return detail::gelu_tanh_wide(v); });
+            const T low = std::is_same<T, float>::value ? T(-5) : detail::log_min_normal<T> / T(4);
+            return detail::fix_edges(r, x, (x < V(low)) | (x == V(std::numeric_limits<T>::infinity())),
+                                     [](detail::wide_t<T> v) { return detail::gelu_tanh_wide(v); });
         }
     };
+#undef PYPERF_TENSOR_ACTIVATION_WITH_EDGES
 #undef PYPERF_TENSOR_ACTIVATION
 
     // Pointwise activations of one operand, in the order of the Python module's table.

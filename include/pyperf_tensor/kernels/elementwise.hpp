@@ -236,6 +236,21 @@ namespace pyperf_tensor::kernels
     template <class Op>
     constexpr bool approximate_v = is_approximate<Op>::value;
 
+    // An op may split its batch code in two (has_edges = true): compute(x...), without
+    // branches, and edges(r, x...), which patches the rare lanes compute gets wrong behind
+    // a test and a branch; op(x...) is edges(compute(x...), x...). A contiguous row then
+    // computes two registers before it patches either: a branch between them would keep
+    // the compiler from interleaving their chains (see simd::for_each_lane; sigmoid
+    // 207 -> 197 us, C++ 1000x1000 float32).
+    template <class Op, class = void>
+    struct has_edges : std::false_type
+    {
+    };
+    template <class Op>
+    struct has_edges<Op, std::enable_if_t<Op::has_edges>> : std::true_type
+    {
+    };
+
     // The ops of each arity, in the order of their enums; kernel tables are built from these.
     using unary_ops = std::tuple<neg_op, abs_op, sqrt_op, exp_op, log_op, square_op, reciprocal_op>;
     using binary_ops = std::tuple<add_op, sub_op, mul_op, div_op, maximum_op, minimum_op, pow_op>;
@@ -356,6 +371,40 @@ namespace pyperf_tensor::kernels
             using B = xsimd::batch<T, Arch>;
             const std::array<B, sizeof...(K)> splat{
                 B((Walk == walk::strided || Splat & (1u << K)) && s[K] == 0 ? *in[K] : T{})...};
+            auto read = [&](index_t i, auto tag, auto k)
+            {
+                using V = typename decltype(tag)::type;
+                constexpr std::size_t k_ = decltype(k)::value;
+                if constexpr (std::is_arithmetic<V>::value)
+                    return Splat & (1u << k_) ? *in[k_] : in[k_][i * s[k_]];
+                else if constexpr (Splat & (1u << k_))
+                    return splat[k_];
+                else if constexpr (simd::is_part<decltype(tag)>::value)
+                {
+                    // The other lanes repeat the part's first element. A constant stride
+                    // where the walk has one: load_part's other stride cases then vanish
+                    // from the row's code.
+                    constexpr index_t c = Walk == walk::contiguous ? 1 : -1;
+                    if constexpr (Walk != walk::strided)
+                        return simd::load_part<V>(in[k_] + i * c, c, tag.k, in[k_][i * c]);
+                    else
+                        return s[k_] == 0 ? splat[k_]
+                                          : simd::load_part<V>(in[k_] + i * s[k_], s[k_], tag.k, in[k_][i * s[k_]]);
+                }
+                else if constexpr (Walk == walk::reversed)
+                    return simd::load_strided<V>(in[k_] - i, -1); // a load, lanes reversed
+                else if constexpr (Walk == walk::strided)
+                    return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
+                           : s[k_] == 0 ? splat[k_]
+                                        : simd::load_strided<V>(in[k_] + i * s[k_], s[k_]);
+                else
+                    return V::load_unaligned(in[k_] + i);
+            };
+            // An op with edges patches them as it stores, its inputs read again (from L1:
+            // kept in registers, the values were spilled, silu 201 -> 216 us), on contiguous
+            // rows; a strided row would gather them again (sigmoid(x[:, ::2]) 240 -> 277 us),
+            // so there the op runs whole.
+            constexpr bool split = has_edges<Op>::value && Walk == walk::contiguous;
             // Approximate ops cost as much per scalar as per register (scalars go through
             // a batch): their row heads and tails are one partial register each.
             simd::for_each_lane<Arch, approximate_v<Op>>(
@@ -363,41 +412,18 @@ namespace pyperf_tensor::kernels
                 [&](index_t i, auto tag)
                 {
                     using V = typename decltype(tag)::type;
-                    constexpr bool part = simd::is_part<decltype(tag)>::value;
-                    auto read = [&](auto k) -> V
-                    {
-                        constexpr std::size_t k_ = decltype(k)::value;
-                        if constexpr (std::is_arithmetic<V>::value)
-                            return Splat & (1u << k_) ? *in[k_] : in[k_][i * s[k_]];
-                        else if constexpr (Splat & (1u << k_))
-                            return splat[k_];
-                        else if constexpr (part) // the other lanes repeat the part's first element
-                        {
-                            // a constant stride where the walk has one: load_part's other
-                            // stride cases then vanish from the row's code
-                            constexpr index_t c = Walk == walk::contiguous ? 1 : -1;
-                            if constexpr (Walk != walk::strided)
-                                return simd::load_part<V>(in[k_] + i * c, c, tag.k, in[k_][i * c]);
-                            else
-                                return s[k_] == 0
-                                           ? splat[k_]
-                                           : simd::load_part<V>(in[k_] + i * s[k_], s[k_], tag.k, in[k_][i * s[k_]]);
-                        }
-                        else if constexpr (Walk == walk::reversed)
-                            return simd::load_strided<V>(in[k_] - i, -1); // a load, lanes reversed
-                        else if constexpr (Walk == walk::strided)
-                            return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
-                                   : s[k_] == 0 ? splat[k_]
-                                                : simd::load_strided<V>(in[k_] + i * s[k_], s[k_]);
-                        else
-                            return V::load_unaligned(in[k_] + i);
-                    };
-                    V r;
                     if constexpr (std::is_arithmetic<V>::value)
-                        r = scalar_op<Arch>(op, read(std::integral_constant<std::size_t, K>{})...);
+                        return scalar_op<Arch>(op, read(i, tag, std::integral_constant<std::size_t, K>{})...);
+                    else if constexpr (split)
+                        return op.compute(read(i, tag, std::integral_constant<std::size_t, K>{})...);
                     else
-                        r = op(read(std::integral_constant<std::size_t, K>{})...);
-                    if constexpr (part)
+                        return op(read(i, tag, std::integral_constant<std::size_t, K>{})...);
+                },
+                [&](index_t i, auto tag, auto r)
+                {
+                    if constexpr (split && !std::is_arithmetic<decltype(r)>::value)
+                        r = op.edges(r, read(i, tag, std::integral_constant<std::size_t, K>{})...);
+                    if constexpr (simd::is_part<decltype(tag)>::value)
                         simd::store_part(out + i, 1, tag.k, r);
                     else if constexpr (Stream)
                         simd::store_stream(out + i, r);
