@@ -1,10 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
@@ -108,6 +110,76 @@ namespace
 TEST_CASE("tests run the ISA this executable was built for")
 {
     CHECK(std::string(simd::isa_name<simd::default_arch>()) == PYPERF_TENSOR_TEST_ISA);
+}
+
+namespace
+{
+    // Every index once, as a full register, a partial one (Parts) or a scalar, each value
+    // stored where it was computed: for every length and start alignment, both forms.
+    template <bool Parts>
+    void check_for_each_lane()
+    {
+        using B = xsimd::batch<float, simd::default_arch>;
+        constexpr index_t W = B::size;
+        std::vector<float> buf(8 * W + 64);
+        for (index_t off = 0; off < W; ++off)
+            for (index_t n = 0; n <= 5 * W + 3; ++n)
+            {
+                float* out = buf.data() + off;
+                std::vector<int> seen(static_cast<std::size_t>(n), 0);
+                std::fill(buf.begin(), buf.end(), -1.0f);
+                auto lanes = [](auto tag) -> index_t
+                {
+                    using V = typename decltype(tag)::type;
+                    if constexpr (simd::is_part<decltype(tag)>::value)
+                        return tag.k;
+                    else
+                        return std::is_arithmetic<V>::value ? 1 : W;
+                };
+                simd::for_each_lane<simd::default_arch, Parts>(
+                    n, out,
+                    [&](index_t i, auto tag)
+                    {
+                        using V = typename decltype(tag)::type;
+                        for (index_t j = 0; j < lanes(tag); ++j)
+                            ++seen[static_cast<std::size_t>(i + j)];
+                        if constexpr (std::is_arithmetic<V>::value)
+                            return V(i);
+                        else
+                            return V(float(i)) + simd::iota<V>();
+                    },
+                    [&](index_t i, auto tag, auto v)
+                    {
+                        if constexpr (simd::is_part<decltype(tag)>::value)
+                            simd::store_part(out + i, 1, tag.k, v);
+                        else
+                            simd::store(out + i, v);
+                    });
+                for (index_t i = 0; i < n; ++i)
+                {
+                    REQUIRE(seen[static_cast<std::size_t>(i)] == 1);
+                    REQUIRE(out[i] == float(i));
+                }
+                REQUIRE(out[n] == -1.0f); // nothing written outside [0, n)
+                if (off > 0)
+                    REQUIRE(out[-1] == -1.0f);
+                std::fill(seen.begin(), seen.end(), 0);
+                simd::for_each_lane<simd::default_arch, Parts>(n, out,
+                                                               [&](index_t i, auto tag)
+                                                               {
+                                                                   for (index_t j = 0; j < lanes(tag); ++j)
+                                                                       ++seen[static_cast<std::size_t>(i + j)];
+                                                               });
+                for (index_t i = 0; i < n; ++i)
+                    REQUIRE(seen[static_cast<std::size_t>(i)] == 1);
+            }
+    }
+} // namespace
+
+TEST_CASE("loop skeleton: every index once, values stored where computed")
+{
+    check_for_each_lane<false>();
+    check_for_each_lane<true>();
 }
 
 TEST_CASE_TEMPLATE("in-register transpose", T, float, double, std::int32_t, std::int64_t)
