@@ -95,8 +95,7 @@ namespace pyperf_tensor::kernels
         // r^3 P(r), P a cubic fitted for relative error (scripts/fit_expm1.py: 1.4e-8, as
         // Taylor to r^7, which takes one fma more: tanh 272 -> 255 us, gelu 542 -> 525, C++
         // 1000x1000; worst errors over every float32 unchanged). Callers combine 2^n and p
-        // with one rounding (expm1
-        // as 2^n p + (2^n - 1), or m exp(y) as 2^n fma(m, p, m)).
+        // with one rounding (expm1 as 2^n p + (2^n - 1), or m exp(y) as 2^n fma(m, p, m)).
         // With E = +-1 both work on a scaled argument, so that a factor 2 or 1/2 of the
         // caller's costs no multiplication: reduce_f32<E>(y, n) reduces exp(2^E y) and
         // returns t = 2^-E r, expm1_f32<S>(u) is 2^S expm1(2^-S u). The constants are
