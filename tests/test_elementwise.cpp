@@ -545,6 +545,19 @@ TEST_CASE("large inputs use the pool and streaming stores with the same result")
             REQUIRE(t2(i, j) == at(i, j) + bm(i, j));
 }
 
+TEST_CASE("streaming stores: for large outputs, and on one thread for large inputs")
+{
+    using kernels::store_mode;
+    const std::size_t limit = detail::streaming_threshold_bytes();
+    CHECK(limit > 0);
+    CHECK(limit <= std::size_t{8} << 20);
+    CHECK(detail::store_mode_for(limit, limit, 1) == store_mode::normal);
+    CHECK(detail::store_mode_for(limit + 1, 0, 4) == store_mode::stream);
+    CHECK(detail::store_mode_for(limit / 2, limit + 1, 1) == store_mode::stream); // add(a, b), 1 thread
+    CHECK(detail::store_mode_for(limit / 2, limit + 1, 2) == store_mode::normal); // the same, 2 threads
+    CHECK(detail::store_mode_for(limit / 2, 4 * limit, 2) == store_mode::normal);
+}
+
 TEST_CASE("xtensor containers in, pyperf_tensor out")
 {
     xt::xtensor<double, 2> x = {{1, 2}, {3, 4}};
