@@ -12,6 +12,7 @@ kernel's Horner order); none is better. Prints P's coefficients, highest degree 
 """
 import mpmath
 import numpy as np
+from lawson import lawson_fit
 
 mpmath.mp.dps = 30
 R = float(np.log(2) / 2)
@@ -25,14 +26,7 @@ w = np.abs(xs**3 / exact)
 
 
 def fit(iters=300):
-    v = np.vander(xs, 4)
-    lawson = np.ones_like(xs)
-    for _ in range(iters):
-        c = np.linalg.lstsq(v * (w * lawson)[:, None], g * w * lawson, rcond=None)[0]
-        err = np.abs(v @ c - g) * w
-        lawson = lawson * np.sqrt(err / err.max())
-        lawson /= lawson.max()
-    return c, err.max()
+    return lawson_fit(np.vander(xs, 4), g, w, iters)
 
 
 def float32_error(coeffs):

@@ -11,6 +11,7 @@ coefficients, lowest degree first, and the errors of the fit and of Taylor's deg
 """
 import mpmath
 import numpy as np
+from lawson import lawson_fit
 
 mpmath.mp.dps = 40
 H = 1 / 16
@@ -26,13 +27,7 @@ w = np.abs(rs**3 / np.array([float(mpmath.log1p(mpmath.mpf(r))) for r in rs]))
 
 
 def fit(iters=200):
-    v = np.polynomial.chebyshev.chebvander(ts, DEGREE)
-    lawson = np.ones_like(ts)
-    for _ in range(iters):
-        c = np.linalg.lstsq(v * (w * lawson)[:, None], g * w * lawson, rcond=None)[0]
-        err = np.abs(v @ c - g) * w
-        lawson = lawson * np.sqrt(err / err.max())
-        lawson /= lawson.max()
+    c, _ = lawson_fit(np.polynomial.chebyshev.chebvander(ts, DEGREE), g, w, iters)
     power = np.polynomial.chebyshev.cheb2poly(c)
     return [float(power[j] / H**j) for j in range(DEGREE + 1)]  # exact scaling by powers of 2
 
