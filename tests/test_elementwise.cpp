@@ -556,6 +556,19 @@ TEST_CASE("streaming stores: for large outputs, and on one thread for large inpu
     CHECK(detail::store_mode_for(limit / 2, limit + 1, 1) == store_mode::stream); // add(a, b), 1 thread
     CHECK(detail::store_mode_for(limit / 2, limit + 1, 2) == store_mode::normal); // the same, 2 threads
     CHECK(detail::store_mode_for(limit / 2, 4 * limit, 2) == store_mode::normal);
+    // End to end on one thread: a sum whose inputs exceed the limit and whose output does
+    // not (streamed), into an output that starts off register alignment.
+    const index_t n = static_cast<index_t>(limit / sizeof(float) / 2) + 1000;
+    auto a = iota_tensor<float>(dims{n});
+    auto b = iota_tensor<float>(dims{n}, 3.0f);
+    tensor<float> out(dims{n + 1});
+    const view<float> o(out.data() + 1, dims{n});
+    const std::size_t saved = get_num_threads();
+    set_num_threads(1);
+    add_into(o, a, b);
+    set_num_threads(saved);
+    for (index_t i = 0; i < n; ++i)
+        REQUIRE(o.data()[i] == a.data()[i] + b.data()[i]);
 }
 
 TEST_CASE("xtensor containers in, pyperf_tensor out")
