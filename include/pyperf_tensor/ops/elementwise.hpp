@@ -162,9 +162,9 @@ namespace pyperf_tensor
         const auto plan = detail::make_plan<N + 1>(out.shape(), strides);
         const index_t unit = detail::unit_size(plan);
         const index_t grain = (PYPERF_TENSOR_ELEMENTWISE_GRAIN + unit - 1) / unit;
-        const std::size_t threads = plan.size / unit >= 2 * grain ? get_num_threads() : 1; // as parallel_for
-        const auto mode = detail::store_mode_for(static_cast<std::size_t>(plan.size) * sizeof(T),
-                                                 detail::input_bytes(plan, strides, data, out), threads);
+        const auto mode = detail::store_mode_for(
+            static_cast<std::size_t>(plan.size) * sizeof(T), detail::input_bytes(plan, strides, data, out),
+            static_cast<std::size_t>(parallel_for_threads(plan.size / unit, grain)));
         T* const po = out.data();
         parallel_for(0, plan.size / unit, grain,
                      [&](index_t lo, index_t hi)

@@ -8,6 +8,7 @@
 // next: for work whose cost differs a lot between indices (Mandelbrot rows).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 #include "../core/shape.hpp"
@@ -19,6 +20,12 @@ namespace pyperf_tensor
     // hold everyone up; few enough that scheduling stays negligible.
     inline constexpr index_t pieces_per_thread = 4;
 
+    // The threads parallel_for puts on n indices with this grain.
+    inline index_t parallel_for_threads(index_t n, index_t grain)
+    {
+        return n >= 2 * std::max<index_t>(grain, 1) ? static_cast<index_t>(get_num_threads()) : 1;
+    }
+
     template <class Body>
     void parallel_for(index_t begin, index_t end, index_t grain, Body&& body, index_t seam = 0)
     {
@@ -27,7 +34,7 @@ namespace pyperf_tensor
             return;
         if (grain < 1)
             grain = 1;
-        const index_t threads = n >= 2 * grain ? static_cast<index_t>(get_num_threads()) : 1;
+        const index_t threads = parallel_for_threads(n, grain);
         if (threads <= 1)
         {
             body(begin, end);
