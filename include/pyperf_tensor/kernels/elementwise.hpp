@@ -25,6 +25,13 @@ namespace pyperf_tensor::kernels
 {
     namespace detail
     {
+        // Whether an input walked with these strides (in elements: inner along a row, outer
+        // between rows) is transposed, which the block kernel reads in W x W tiles.
+        constexpr bool transposed(index_t inner, index_t outer) noexcept
+        {
+            return outer == 1 && inner != 1 && inner != 0;
+        }
+
         // Signed overflow is undefined in C++; NumPy wraps. Scalar integer arithmetic
         // runs in the unsigned type (SIMD integer lanes wrap by definition).
         template <class V, bool = std::is_integral<V>::value>
@@ -718,7 +725,7 @@ namespace pyperf_tensor::kernels
             }
             unsigned tmask = 0;
             for (std::size_t k = 0; k < N; ++k)
-                tmask |= b.in_outer[k] == 1 && b.in_inner[k] != 1 && b.in_inner[k] != 0 ? 1u << k : 0u;
+                tmask |= transposed(b.in_inner[k], b.in_outer[k]) ? 1u << k : 0u;
             if constexpr (simd::has_transpose<Arch, T>())
             {
                 if (tmask != 0 && b.n_outer >= W && b.n_inner >= W)

@@ -61,20 +61,16 @@ namespace pyperf_tensor
 
         // The bytes the inputs occupy (each the output's extent along the axes it is not
         // broadcast on; an input that is the output itself adds nothing) for
-        // store_mode_for, or 0 if an input is transposed (unit stride between rows, as the
-        // kernel tells them): that takes the kernel's tile path, which writes W rows at once
-        // with ordinary stores (1 thread, fma(a.T, b, c) at 1000x1000 float32 took 1.25x as
-        // long streamed, through the bands).
+        // store_mode_for, or 0 if an input is transposed: that takes the kernel's tile path,
+        // which writes W rows at once with ordinary stores (1 thread, fma(a.T, b, c) at
+        // 1000x1000 float32 took 1.25x as long streamed, through the bands).
         template <class T, std::size_t N, class Plan>
         std::size_t input_bytes(const Plan& plan, const std::array<dims, N + 1>& strides,
                                 const std::array<const T*, N>& data, const view<T>& out)
         {
             for (std::size_t k = 1; k <= N && plan.rank > 1; ++k)
-            {
-                const index_t inner = plan.strides[k][plan.rank - 1], outer = plan.strides[k][plan.rank - 2];
-                if (outer == 1 && inner != 0 && inner != 1)
+                if (kernels::detail::transposed(plan.strides[k][plan.rank - 1], plan.strides[k][plan.rank - 2]))
                     return 0;
-            }
             std::size_t elements = 0;
             for (std::size_t k = 0; k < N; ++k)
             {
