@@ -104,6 +104,14 @@ namespace
         view<const T> row{base.data() + 5, dims{cols}};
         view<const T> column{base.data() + 9, dims{rows, 1}};
         std::vector<view<const T>> all() const { return {contiguous, transposed, stepped, reversed, row, column}; }
+        tensor<T> contiguous_copy_of_transposed() const
+        {
+            tensor<T> t(dims{rows, cols});
+            for (index_t i = 0; i < rows; ++i)
+                for (index_t j = 0; j < cols; ++j)
+                    t(i, j) = transposed(i, j);
+            return t;
+        }
     };
 } // namespace
 
@@ -334,6 +342,36 @@ TEST_CASE_TEMPLATE("every op on every layout matches a scalar loop", T, float, d
     }
 }
 
+TEST_CASE_TEMPLATE("transposed inputs into outputs off register alignment", T, float, double)
+{
+    // The band path's first chunk ends where the output's registers are aligned; the
+    // direct tile path writes partial tiles at the row ends. Every offset, a pitch that
+    // keeps the rows' offsets equal and one that does not.
+    constexpr auto W = static_cast<index_t>(xsimd::batch<T, simd::default_arch>::size);
+    const layouts<T> in;
+    const tensor<T> y = iota_tensor<T>(dims{in.rows, in.cols}, T(7));
+    for (const index_t pitch : {in.cols + 2 * W - in.cols % W, in.cols + 3})
+        for (index_t off = 0; off < W; ++off)
+        {
+            tensor<T> buffer(dims{in.rows * pitch + W});
+            const view<T> out(buffer.data() + off, dims{in.rows, in.cols}, dims{pitch, 1});
+            auto each = [&](auto f)
+            {
+                for (index_t i = 0; i < in.rows; ++i)
+                    for (index_t j = 0; j < in.cols; ++j)
+                        REQUIRE(same(out(i, j), f(i, j)));
+            };
+            INFO("pitch ", pitch, ", output offset ", off);
+            neg_into(out, in.transposed);
+            each([&](index_t i, index_t j) { return T(-in.transposed(i, j)); });
+            add_into(out, in.transposed, y);
+            each([&](index_t i, index_t j) { return T(in.transposed(i, j) + y(i, j)); });
+            const tensor<T> e = exp(in.contiguous_copy_of_transposed());
+            exp_into(out, in.transposed);
+            each([&](index_t i, index_t j) { return e(i, j); });
+        }
+}
+
 TEST_CASE_TEMPLATE("exp and log are accurate, subnormals included", T, float, double)
 {
     // Values chosen across the ranges, including where xsimd 8.1 alone goes wrong.
@@ -536,6 +574,25 @@ TEST_CASE("large inputs use the pool and streaming stores with the same result")
     const view<const float> at(a.data(), dims{1024, 1024}, dims{1, 1024});
     const view<const float> bm(b.data(), dims{1024, 1024});
     const auto t2 = add(at, bm);
+    // Transposed inputs whose rows span more than the limit, so that their tiles are
+    // prefetched, through both tile paths (add: straight to the output; log: the bands).
+    const index_t cols = 2300;
+    const view<const float> af(a.data(), dims{1024, cols}, dims{1, 1024});
+    const view<const float> bf(b.data(), dims{1024, cols});
+    CHECK(kernels::detail::tiles_from_memory<float>(cols, 1024));
+    CHECK_FALSE(kernels::detail::tiles_from_memory<float>(1024, 1024));
+    tensor<float> ac(dims{1024, cols}); // af's values, contiguous
+    for (index_t i = 0; i < 1024; ++i)
+        for (index_t j = 0; j < cols; ++j)
+            ac(i, j) = af(i, j);
+    // Outputs off register alignment too (the tile paths' first columns).
+    tensor<float> far_buffer(dims{2 * (1024 * cols + 16)});
+    const view<float> far_sum(far_buffer.data() + 3, dims{1024, cols});
+    const view<float> far_log1(far_buffer.data() + 1024 * cols + 16 + 5, dims{1024, cols});
+    add_into(far_sum, af, bf);
+    const auto far_log = log(af);
+    set_num_threads(1);
+    log_into(far_log1, af);
     set_num_threads(saved);
     check_equal(one, two);
     for (index_t i = 0; i < n; i += 997)
@@ -543,6 +600,14 @@ TEST_CASE("large inputs use the pool and streaming stores with the same result")
     for (index_t i = 0; i < 1024; i += 31)
         for (index_t j = 0; j < 1024; j += 7)
             REQUIRE(t2(i, j) == at(i, j) + bm(i, j));
+    for (index_t i = 0; i < 1024; ++i)
+        for (index_t j = 0; j < cols; ++j)
+            REQUIRE(far_sum(i, j) == ac(i, j) + bf(i, j));
+    const auto want_log = log(ac);
+    check_equal(far_log, want_log);
+    for (index_t i = 0; i < 1024; ++i)
+        for (index_t j = 0; j < cols; ++j)
+            REQUIRE(same(far_log1(i, j), want_log(i, j)));
 }
 
 TEST_CASE("streaming stores: for large outputs, and on one thread for large inputs")
