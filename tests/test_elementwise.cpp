@@ -233,6 +233,58 @@ TEST_CASE_TEMPLATE("kernel: every length and alignment, contiguous and broadcast
                 }
 }
 
+TEST_CASE_TEMPLATE("kernel: reversed rows, every length and alignment, both store modes", T, float, double,
+                   std::int32_t, std::int64_t)
+{
+    // One reversed array input with scalars beside it is walked from the row's end when
+    // streamed (the mirrored walk), else read backward; with a contiguous partner, strided.
+    const auto add = &kernels::elementwise<simd::default_arch, kernels::add_op, T>;
+    std::vector<T> a(300), b(300), out(300), want(300);
+    std::iota(a.begin(), a.end(), T(1));
+    std::iota(b.begin(), b.end(), T(100));
+    for (auto mode : {kernels::store_mode::normal, kernels::store_mode::stream})
+        for (index_t offset = 0; offset < 8; ++offset)
+            for (index_t n = 0; n < 200; n += (n < 70 ? 1 : 13))
+                for (index_t sb : {0, 1})
+                {
+                    INFO("mode ", int(mode), ", offset ", offset, ", n ", n, ", b stride ", sb);
+                    std::fill(out.begin(), out.end(), T(-1));
+                    const T* last = a.data() + 5 + n - 1; // a[5 + n - 1 - i] for element i
+                    kernels::block<T, 2> blk{{last, b.data()}, {-1, sb}, {0, 0}, out.data() + offset, 1, 0, n, 1};
+                    add(blk, mode);
+                    for (index_t i = 0; i < n; ++i)
+                        REQUIRE(out[offset + i] == T(last[-i] + b[i * sb]));
+                    REQUIRE(out[offset + n] == T(-1)); // nothing written past the end
+                    if (offset > 0)
+                        REQUIRE(out[offset - 1] == T(-1)); // nor before the start
+                }
+    if constexpr (std::is_floating_point<T>::value)
+    {
+        // An approximate op: the same bits as on the contiguous copy.
+        const auto exp = &kernels::elementwise<simd::default_arch, kernels::exp_op, T>;
+        std::vector<T> x(300), forward(300);
+        for (std::size_t i = 0; i < x.size(); ++i)
+            x[i] = T(-90) + T(0.77) * static_cast<T>(i);
+        for (auto mode : {kernels::store_mode::normal, kernels::store_mode::stream})
+            for (index_t offset = 0; offset < 8; ++offset)
+                for (index_t n = 0; n < 200; n += (n < 70 ? 1 : 13))
+                {
+                    INFO("exp, mode ", int(mode), ", offset ", offset, ", n ", n);
+                    const T* last = x.data() + 3 + n - 1;
+                    for (index_t i = 0; i < n; ++i)
+                        forward[i] = last[-i];
+                    kernels::block<T, 1> fw{{forward.data()}, {1}, {0}, want.data(), 1, 0, n, 1};
+                    exp(fw, kernels::store_mode::normal);
+                    std::fill(out.begin(), out.end(), T(-1));
+                    kernels::block<T, 1> rv{{last}, {-1}, {0}, out.data() + offset, 1, 0, n, 1};
+                    exp(rv, mode);
+                    for (index_t i = 0; i < n; ++i)
+                        REQUIRE(same(out[offset + i], want[i]));
+                    REQUIRE(out[offset + n] == T(-1));
+                }
+    }
+}
+
 TEST_CASE_TEMPLATE("partial registers of strided runs: every length, the other lanes filled", T, float, double,
                    std::int32_t, std::int64_t)
 {

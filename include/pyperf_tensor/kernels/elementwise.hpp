@@ -383,12 +383,14 @@ namespace pyperf_tensor::kernels
         // the tests: exp reversed 1.16-1.2x contiguous either way) have one row that
         // tests each input's stride per register: 0 (broadcast), 1 (a load), else
         // load_strided. A strided row per broadcast pattern as well doubled the kernels'
-        // compile time (avx512: 1 min 11 s -> 2 min 16 s).
+        // compile time (avx512: 1 min 11 s -> 2 min 16 s). mirrored rows are reversed
+        // ones walked from their end, for rows from memory (below, dispatch_row).
         enum class walk
         {
             contiguous,
             reversed,
-            strided
+            strided,
+            mirrored
         };
 
         // One row with a contiguous output. Inputs whose bit is set in Splat are the same
@@ -399,12 +401,16 @@ namespace pyperf_tensor::kernels
         // are taken by value: as locals they stay in registers, where through a
         // reference every store to `out` made the compiler reload them (the per-input
         // stride checks then cost 2x on AVX2 rows of a reversed view).
+        // mirrored: the row's array inputs are read forward from in (contiguous) and the
+        // output is written backward from out + n - 1, each register's lanes reversed.
         template <class Arch, class Op, class T, bool Stream, unsigned Splat, walk Walk, std::size_t... K>
         PYPERF_TENSOR_FLATTEN void row(const Op& op, const std::array<const T*, sizeof...(K)> in,
                                        const std::array<index_t, sizeof...(K)> s, T* out, index_t n,
                                        std::index_sequence<K...>) noexcept
         {
             using B = xsimd::batch<T, Arch>;
+            constexpr bool mirrored = Walk == walk::mirrored;
+            constexpr walk read_walk = mirrored ? walk::contiguous : Walk; // how inputs are read
             const std::array<B, sizeof...(K)> splat{
                 B((Walk == walk::strided || Splat & (1u << K)) && s[K] == 0 ? *in[K] : T{})...};
             auto read = [&](index_t i, auto tag, auto k)
@@ -420,16 +426,16 @@ namespace pyperf_tensor::kernels
                     // The other lanes repeat the part's first element. A constant stride
                     // where the walk has one: load_part's other stride cases then vanish
                     // from the row's code.
-                    constexpr index_t c = Walk == walk::contiguous ? 1 : -1;
-                    if constexpr (Walk != walk::strided)
+                    constexpr index_t c = read_walk == walk::contiguous ? 1 : -1;
+                    if constexpr (read_walk != walk::strided)
                         return simd::load_part<V>(in[k_] + i * c, c, tag.k, in[k_][i * c]);
                     else
                         return s[k_] == 0 ? splat[k_]
                                           : simd::load_part<V>(in[k_] + i * s[k_], s[k_], tag.k, in[k_][i * s[k_]]);
                 }
-                else if constexpr (Walk == walk::reversed)
+                else if constexpr (read_walk == walk::reversed)
                     return simd::load_strided<V>(in[k_] - i, -1); // a load, lanes reversed
-                else if constexpr (Walk == walk::strided)
+                else if constexpr (read_walk == walk::strided)
                     return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
                            : s[k_] == 0 ? splat[k_]
                                         : simd::load_strided<V>(in[k_] + i * s[k_], s[k_]);
@@ -440,11 +446,18 @@ namespace pyperf_tensor::kernels
             // kept in registers, the values were spilled, silu 201 -> 216 us), on contiguous
             // rows; a strided row would gather them again (sigmoid(x[:, ::2]) 240 -> 277 us),
             // so there the op runs whole.
-            constexpr bool split = has_edges<Op>::value && Walk == walk::contiguous;
+            constexpr bool split = has_edges<Op>::value && read_walk == walk::contiguous;
+            // Mirrored, element i goes to out[n - 1 - i], a full register's lanes reversed
+            // at out + n - W - i; that address is register-aligned where anchor + i is.
+            constexpr index_t W = static_cast<index_t>(B::size);
+            const T* anchor = out;
+            if constexpr (mirrored)
+                anchor = reinterpret_cast<const T*>(std::uintptr_t{0} - reinterpret_cast<std::uintptr_t>(out)
+                                                    - static_cast<std::uintptr_t>(n - W) * sizeof(T));
             // Approximate ops cost as much per scalar as per register (scalars go through
             // a batch): their row heads and tails are one partial register each.
             simd::for_each_lane<Arch, approximate_v<Op>>(
-                n, out,
+                n, anchor,
                 [&](index_t i, auto tag)
                 {
                     using V = typename decltype(tag)::type;
@@ -459,7 +472,23 @@ namespace pyperf_tensor::kernels
                 {
                     if constexpr (split && !std::is_arithmetic<decltype(r)>::value)
                         r = op.edges(r, read(i, tag, std::integral_constant<std::size_t, K>{})...);
-                    if constexpr (simd::is_part<decltype(tag)>::value)
+                    if constexpr (mirrored)
+                    {
+                        if constexpr (std::is_arithmetic<decltype(r)>::value)
+                            out[n - 1 - i] = r;
+                        else if constexpr (simd::is_part<decltype(tag)>::value)
+                        {
+                            alignas(Arch::alignment()) T lanes[B::size];
+                            r.store_aligned(lanes);
+                            for (index_t j = 0; j < tag.k; ++j)
+                                out[n - 1 - i - j] = lanes[j];
+                        }
+                        else if constexpr (Stream)
+                            simd::store_stream(out + (n - W - i), simd::reverse_lanes(r));
+                        else
+                            simd::store(out + (n - W - i), simd::reverse_lanes(r));
+                    }
+                    else if constexpr (simd::is_part<decltype(tag)>::value)
                         simd::store_part(out + i, 1, tag.k, r);
                     else if constexpr (Stream)
                         simd::store_stream(out + i, r);
@@ -495,22 +524,43 @@ namespace pyperf_tensor::kernels
             };
             if (contiguous)
                 return run(std::integral_constant<walk, walk::contiguous>{});
-            if constexpr (!approximate_v<Op>)
-                if (reversed && __builtin_popcount(splat) + 1 == static_cast<int>(N))
+            // One array input, reversed, the others broadcast (neg(x[:, ::-1]),
+            // clip(x[:, ::-1], lo, hi), x[:, ::-1] * 2): the row of its broadcast pattern,
+            // walked as w says, with inputs fin and strides fs.
+            auto one_array = [&](auto w, const std::array<const T*, N>& fin, const std::array<index_t, N>& fs)
+            {
+                constexpr unsigned all = (1u << N) - 1;
+                constexpr walk how = decltype(w)::value;
+                auto with_mask = [&](auto m)
                 {
-                    // one array input, reversed; the others broadcast (neg(x[:, ::-1]),
-                    // clip(x[:, ::-1], lo, hi), x[:, ::-1] * 2)
-                    constexpr unsigned all = (1u << N) - 1;
-                    auto one_array = [&](auto m)
-                    {
-                        constexpr unsigned M = decltype(m)::value;
-                        if constexpr (__builtin_popcount(all & ~M) == 1)
-                            if (splat == M)
-                                row<Arch, Op, T, Stream, M, walk::reversed>(op, in, s, out, n,
-                                                                            std::make_index_sequence<N>{});
-                    };
-                    return (one_array(std::integral_constant<unsigned, Masks>{}), ...);
+                    constexpr unsigned M = decltype(m)::value;
+                    if constexpr (__builtin_popcount(all & ~M) == 1)
+                        if (splat == M)
+                            row<Arch, Op, T, Stream, M, how>(op, fin, fs, out, n, std::make_index_sequence<N>{});
+                };
+                (with_mask(std::integral_constant<unsigned, Masks>{}), ...);
+            };
+            const bool one_reversed = reversed && __builtin_popcount(splat) + 1 == static_cast<int>(N);
+            // In a row from memory (the output streamed) it is walked from its end, so that
+            // the input is read forward. The hardware prefetchers do not follow a row read
+            // backward: C++, float32, 1 thread, a row kernel of 8 fmas per register, rows
+            // read backward / forward / forward with the output written backward:
+            // 4000x4000 5.6-6.2 / 2.8-3.0 / 3.4 ms, 3008x3008 3.3-3.8 / 1.5-1.6 / 1.8; in
+            // cache (1008x1008) forward with the output backward took 1.35x as long, so
+            // rows in cache keep the reversed walk (approximate ops: the strided one).
+            if constexpr (Stream)
+                if (one_reversed)
+                {
+                    std::array<const T*, N> forward = in;
+                    std::array<index_t, N> unit = s;
+                    for (std::size_t k = 0; k < N; ++k)
+                        if (s[k] == -1)
+                            forward[k] = in[k] - (n - 1), unit[k] = 1;
+                    return one_array(std::integral_constant<walk, walk::mirrored>{}, forward, unit);
                 }
+            if constexpr (!approximate_v<Op>)
+                if (one_reversed)
+                    return one_array(std::integral_constant<walk, walk::reversed>{}, in, s);
             row<Arch, Op, T, Stream, 0, walk::strided>(op, in, s, out, n, std::make_index_sequence<N>{});
         }
 
