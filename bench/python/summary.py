@@ -1,5 +1,7 @@
 """Condensed Markdown tables from a benchmark JSON (what the README shows):
-`python bench/python/summary.py out/bench/elementwise.json` (or reduce.json, activation.json)."""
+`python bench/python/summary.py out/bench/elementwise.json` (or reduce.json, activation.json).
+"of limit": the bytes moved per second against this machine's bandwidth limit for the cache
+level the data lives in (LIMITS.md), which is the bound for the memory-bound ops."""
 
 import json
 import sys
@@ -12,8 +14,8 @@ def main(path, layout_ops=("add", "neg", "exp", "fma")):
     peers = [p for p in ("numpy", "torch", "numba") if any(p in r["us"] for r in rows)]
     names = {"numpy": "NumPy", "torch": "PyTorch", "numba": "Numba"}
     print("| op | case | threads | pyperf_tensor µs | " + " | ".join(f"{names[p]} µs" for p in peers) + " | "
-          + " | ".join(f"vs {names[p]}" for p in peers) + " | vs own 1 thread |")
-    print("|---|---|---|---|" + "---|" * (2 * len(peers) + 1))
+          + " | ".join(f"vs {names[p]}" for p in peers) + " | vs own 1 thread | of limit |")
+    print("|---|---|---|---|" + "---|" * (2 * len(peers) + 2))
 
     def cell(d, k, fmt):
         return fmt.format(d[k]) if k in d else "–"
@@ -25,7 +27,7 @@ def main(path, layout_ops=("add", "neg", "exp", "fma")):
             scale = f"{own / us['pyperf_tensor']:.2f}x" if own and r["threads"] > 1 else ""
             print(f"| {r['op']} | {r['case']} | {r['threads']} | {us['pyperf_tensor']:.0f} | "
                   + " | ".join(cell(us, p, "{:.0f}") for p in peers) + " | "
-                  + " | ".join(cell(sp, p, "{:.2f}x") for p in peers) + f" | {scale} |")
+                  + " | ".join(cell(sp, p, "{:.2f}x") for p in peers) + f" | {scale} | {cell(r, 'of_limit', '{:.0%}')} |")
     if not any("vs_contiguous" in r for r in rows):
         return
     print()
