@@ -289,6 +289,46 @@ TEST_CASE_TEMPLATE("kernel: reversed rows, every length and alignment, both stor
     }
 }
 
+TEST_CASE_TEMPLATE("kernel: rows of one array at stride 2, every length and alignment, both store modes", T, float,
+                   double, std::int32_t, std::int64_t)
+{
+    // One array input at stride 2 with scalars beside it has a row of its own (the even
+    // walk); with a contiguous partner the row is strided.
+    const auto add = &kernels::elementwise<simd::default_arch, kernels::add_op, T>;
+    const auto clip = &kernels::elementwise<simd::default_arch, kernels::clip_op, T>;
+    std::vector<T> a(500), b(300), out(300);
+    std::iota(a.begin(), a.end(), T(1));
+    std::iota(b.begin(), b.end(), T(100));
+    const T lo = T(40), hi = T(250);
+    for (auto mode : {kernels::store_mode::normal, kernels::store_mode::stream})
+        for (index_t offset = 0; offset < 8; ++offset)
+            for (index_t n = 0; n < 200; n += (n < 70 ? 1 : 13))
+            {
+                const T* first = a.data() + offset % 3; // a[first + 2 i] for element i
+                for (index_t sb : {0, 1})
+                {
+                    INFO("add, mode ", int(mode), ", offset ", offset, ", n ", n, ", b stride ", sb);
+                    std::fill(out.begin(), out.end(), T(-1));
+                    kernels::block<T, 2> blk{{first, b.data()}, {2, sb}, {0, 0}, out.data() + offset, 1, 0, n, 1};
+                    add(blk, mode);
+                    for (index_t i = 0; i < n; ++i)
+                        REQUIRE(out[offset + i] == T(first[2 * i] + b[i * sb]));
+                    REQUIRE(out[offset + n] == T(-1)); // nothing written past the end
+                    if (offset > 0)
+                        REQUIRE(out[offset - 1] == T(-1)); // nor before the start
+                }
+                INFO("clip, mode ", int(mode), ", offset ", offset, ", n ", n);
+                std::fill(out.begin(), out.end(), T(-1));
+                kernels::block<T, 3> blk{{first, &lo, &hi}, {2, 0, 0}, {0, 0, 0}, out.data() + offset, 1, 0, n, 1};
+                clip(blk, mode);
+                for (index_t i = 0; i < n; ++i)
+                    REQUIRE(out[offset + i] == std::min(std::max(first[2 * i], lo), hi));
+                REQUIRE(out[offset + n] == T(-1));
+                if (offset > 0)
+                    REQUIRE(out[offset - 1] == T(-1));
+            }
+}
+
 TEST_CASE_TEMPLATE("partial registers of strided runs: every length, the other lanes filled", T, float, double,
                    std::int32_t, std::int64_t)
 {
