@@ -377,16 +377,15 @@ namespace pyperf_tensor::kernels
         }
 
         // How a row's inputs are read. contiguous rows have a row per broadcast pattern
-        // (Splat); reversed ones (x[:, ::-1]: one load and a lane reversal) one per
-        // pattern with a single array input; strided rows (any other strides, several
-        // reversed arrays, or reversed rows of approximate ops, whose arithmetic hides
-        // the tests: exp reversed 1.16-1.2x contiguous either way) have one row that
-        // tests each input's stride per register: 0 (broadcast), 1 (a load), else
-        // load_strided. A strided row per broadcast pattern as well doubled the kernels'
-        // compile time (avx512: 1 min 11 s -> 2 min 16 s). mirrored rows are reversed
-        // ones walked from their end, for rows from memory (below, dispatch_row). even
-        // rows are like reversed ones for a single array input at stride 2 (x[:, ::2]:
-        // two loads and a shuffle).
+        // (Splat); reversed ones (x[:, ::-1]: one load and a lane reversal) and even ones
+        // (x[:, ::2]: two loads and a shuffle) one per pattern with a single array input;
+        // strided rows (any other strides, several such arrays, or such rows of
+        // approximate ops, whose arithmetic hides the tests: exp reversed 1.16-1.2x
+        // contiguous either way) have one row that tests each input's stride per
+        // register: 0 (broadcast), 1 (a load), else load_strided. A strided row per
+        // broadcast pattern as well doubled the kernels' compile time (avx512: 1 min 11 s
+        // -> 2 min 16 s). mirrored rows are reversed ones walked from their end, for rows
+        // from memory (below, dispatch_row).
         enum class walk
         {
             contiguous,
