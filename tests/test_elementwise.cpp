@@ -292,8 +292,8 @@ TEST_CASE_TEMPLATE("kernel: reversed rows, every length and alignment, both stor
 TEST_CASE_TEMPLATE("kernel: rows of one array at stride 2, every length and alignment, both store modes", T, float,
                    double, std::int32_t, std::int64_t)
 {
-    // One array input at stride 2 with scalars beside it has a row of its own (the even
-    // walk); with a contiguous partner the row is strided.
+    // One array input at stride 2 with scalars beside it: clip's rows have a walk of their
+    // own (even); add's, with a scalar or a contiguous partner, are strided.
     const auto add = &kernels::elementwise<simd::default_arch, kernels::add_op, T>;
     const auto clip = &kernels::elementwise<simd::default_arch, kernels::clip_op, T>;
     std::vector<T> a(500), b(300), out(300);

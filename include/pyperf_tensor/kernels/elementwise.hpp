@@ -377,15 +377,15 @@ namespace pyperf_tensor::kernels
         }
 
         // How a row's inputs are read. contiguous rows have a row per broadcast pattern
-        // (Splat); reversed ones (x[:, ::-1]: one load and a lane reversal) and even ones
-        // (x[:, ::2]: two loads and a shuffle) one per pattern with a single array input;
-        // strided rows (any other strides, several such arrays, or such rows of
-        // approximate ops, whose arithmetic hides the tests: exp reversed 1.16-1.2x
-        // contiguous either way) have one row that tests each input's stride per
-        // register: 0 (broadcast), 1 (a load), else load_strided. A strided row per
-        // broadcast pattern as well doubled the kernels' compile time (avx512: 1 min 11 s
-        // -> 2 min 16 s). mirrored rows are reversed ones walked from their end, for rows
-        // from memory (below, dispatch_row).
+        // (Splat); reversed ones (x[:, ::-1]: one load and a lane reversal) and, for
+        // ternary ops, even ones (x[:, ::2]: two loads and a shuffle) one per pattern
+        // with a single array input; strided rows (any other strides, several such
+        // arrays, or such rows of approximate ops, whose arithmetic hides the tests: exp
+        // reversed 1.16-1.2x contiguous either way) have one row that tests each input's
+        // stride per register: 0 (broadcast), 1 (a load), else load_strided. A strided
+        // row per broadcast pattern as well doubled the kernels' compile time (avx512:
+        // 1 min 11 s -> 2 min 16 s). mirrored rows are reversed ones walked from their
+        // end, for rows from memory (below, dispatch_row).
         enum class walk
         {
             contiguous,
@@ -512,7 +512,8 @@ namespace pyperf_tensor::kernels
                         return dispatch_row<Arch, pow_constant_op, T, Stream>(
                             twin, in, s, out, n, std::integer_sequence<unsigned, Masks...>{});
             unsigned splat = 0;
-            bool contiguous = true, reversed = true, even = true;
+            bool contiguous = true, reversed = true;
+            [[maybe_unused]] bool even = true; // read by ternary ops only
             for (std::size_t k = 0; k < N; ++k)
             {
                 splat |= s[k] == 0 ? 1u << k : 0u;
@@ -564,15 +565,19 @@ namespace pyperf_tensor::kernels
                             forward[k] = in[k] - (n - 1), unit[k] = 1;
                     return one_array(std::integral_constant<walk, walk::mirrored>{}, forward, unit);
                 }
-            // Rows at stride 2 among broadcasts: the strided row's per-register tests of
-            // each input's stride made clip(x[:, ::2], lo, hi) 2.07x its contiguous time
-            // where neg(x[:, ::2]) took 1.64x (Python, 1000x1000 float32, 1 thread).
+            // A row at stride 2 among two broadcasts: the strided row's per-register tests
+            // of each input's stride made clip(x[:, ::2], lo, hi) 2.07x its contiguous time
+            // where neg(x[:, ::2]) took 1.64x (Python, 1000x1000 float32, 1 thread). With
+            // one test or none (x[:, ::2] * 2, neg) the strided row runs at the L3
+            // bandwidth as it is (C++: 142-147 us either way), so those keep it and the
+            // kernels' compile time.
             if constexpr (!approximate_v<Op>)
             {
                 if (one_reversed)
                     return one_array(std::integral_constant<walk, walk::reversed>{}, in, s);
-                if (even && one_array_input)
-                    return one_array(std::integral_constant<walk, walk::even>{}, in, s);
+                if constexpr (N >= 3)
+                    if (even && one_array_input)
+                        return one_array(std::integral_constant<walk, walk::even>{}, in, s);
             }
             row<Arch, Op, T, Stream, 0, walk::strided>(op, in, s, out, n, std::make_index_sequence<N>{});
         }
