@@ -36,6 +36,7 @@ bench:
 	scripts/setup.sh bench
 	$(MAKE) bench-cpp
 	$(PY) bench/python/run.py --out out/bench
+	for f in out/bench/*.json; do $(PY) bench/python/summary.py $$f > $${f%.json}.summary.md; done
 
 bench-cpp:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPYPERF_TENSOR_BUILD_BENCH=ON
