@@ -513,13 +513,11 @@ namespace pyperf_tensor::kernels
                             twin, in, s, out, n, std::integer_sequence<unsigned, Masks...>{});
             unsigned splat = 0;
             bool contiguous = true, reversed = true;
-            [[maybe_unused]] bool even = true; // read by ternary ops only
             for (std::size_t k = 0; k < N; ++k)
             {
                 splat |= s[k] == 0 ? 1u << k : 0u;
                 contiguous = contiguous && (s[k] == 0 || s[k] == 1);
                 reversed = reversed && (s[k] == 0 || s[k] == -1);
-                even = even && (s[k] == 0 || s[k] == 2);
             }
             auto run = [&](auto w)
             {
@@ -576,7 +574,7 @@ namespace pyperf_tensor::kernels
                 if (one_reversed)
                     return one_array(std::integral_constant<walk, walk::reversed>{}, in, s);
                 if constexpr (N >= 3)
-                    if (even && one_array_input)
+                    if (one_array_input && s[__builtin_ctz(~splat)] == 2) // the array input's stride
                         return one_array(std::integral_constant<walk, walk::even>{}, in, s);
             }
             row<Arch, Op, T, Stream, 0, walk::strided>(op, in, s, out, n, std::make_index_sequence<N>{});
