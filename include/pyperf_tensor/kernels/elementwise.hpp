@@ -717,9 +717,6 @@ namespace pyperf_tensor::kernels
             // Copies: through `b`, every store to the output made the compiler reload them.
             const std::array<index_t, N> outer = b.in_outer;
             const index_t stride = b.in_inner[A], pitch = b.out_outer;
-            // The last, partial tile of a band goes through these (rows W apart), so that
-            // the op's unrolled body is compiled once, with whole-register loads and stores.
-            alignas(Arch::alignment()) T part_in[Rows ? N : 1][B::size * B::size], part_out[B::size * B::size];
             index_t r1 = simd::unaligned_head<Arch>(b.in[A], W); // the first band
             for (index_t r0 = 0; r0 < b.n_outer; r0 = r1, r1 = std::min(r0 + W, b.n_outer))
             {
@@ -728,6 +725,8 @@ namespace pyperf_tensor::kernels
                     continue;
                 for (index_t c = 0; c < b.n_inner; c += W)
                 {
+                    // The last tile of a band may be narrower (cw < W): its lanes past cw
+                    // are read and written as parts (masked loads and stores on AVX-512).
                     const index_t cw = std::min(W, b.n_inner - c);
                     const T* src = b.in[A] + r0 + c * stride;
                     B tile[B::size];
@@ -738,24 +737,8 @@ namespace pyperf_tensor::kernels
                         for (index_t j = 0; j < W; ++j)
                             tile[j] = j < cw ? simd::load_part<B>(src + j * stride, 1, h, T(0)) : B(T(0));
                     simd::transpose<Arch>(tile);
-                    std::array<const T*, N> in{(b.in[K] + (r0 * outer[K] + c))...};
-                    std::array<index_t, N> in_pitch = outer;
+                    const std::array<const T*, N> in{(b.in[K] + (r0 * outer[K] + c))...};
                     T* out = b.out + r0 * pitch + c;
-                    index_t out_pitch = pitch;
-                    if (cw < W)
-                    {
-                        if constexpr (Rows)
-                            for (std::size_t k = 0; k < N; ++k)
-                                if (k != A)
-                                {
-                                    for (index_t j = 0; j < h; ++j)
-                                        std::copy(in[k] + j * outer[k], in[k] + j * outer[k] + cw, part_in[k] + j * W);
-                                    in[k] = part_in[k];
-                                    in_pitch[k] = W;
-                                }
-                        out = part_out;
-                        out_pitch = W;
-                    }
                     simd::unrolled<B::size>(
                         [&](auto j)
                         {
@@ -769,14 +752,17 @@ namespace pyperf_tensor::kernels
                                     return tile[j_];
                                 else if constexpr (!Rows)
                                     return splat[k_];
+                                else if (cw == W)
+                                    return B::load_unaligned(in[k_] + j_ * outer[k_]);
                                 else
-                                    return B::load_unaligned(in[k_] + j_ * in_pitch[k_]);
+                                    return simd::load_part<B>(in[k_] + j_ * outer[k_], 1, cw, T(0));
                             };
-                            op(read(std::integral_constant<std::size_t, K>{})...).store_unaligned(out + j_ * out_pitch);
+                            const B v = op(read(std::integral_constant<std::size_t, K>{})...);
+                            if (cw == W)
+                                v.store_unaligned(out + j_ * pitch);
+                            else
+                                simd::store_part(out + j_ * pitch, 1, cw, v);
                         });
-                    if (cw < W)
-                        for (index_t j = 0; j < h; ++j)
-                            std::copy(part_out + j * W, part_out + j * W + cw, b.out + (r0 + j) * pitch + c);
                 }
             }
         }
