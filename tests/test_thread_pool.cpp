@@ -93,6 +93,39 @@ TEST_CASE("parallel_for with a seam: every index once, calls that overlap in tim
             }
 }
 
+TEST_CASE("parallel_for with a phase: every index once, pieces after the first start at phase + multiples of 64")
+{
+    for (const std::size_t threads : {2, 3})
+        for (const index_t begin : {0, 5})
+            for (const index_t n : {1, 63, 200, 1000, 4097})
+                for (const index_t phase : {0, 1, 12, 63, 64, -1})
+                {
+                    threads_guard g(threads);
+                    std::vector<int> hits(static_cast<std::size_t>(n));
+                    std::mutex m;
+                    std::vector<index_t> starts;
+                    parallel_for(
+                        begin, begin + n, 16,
+                        [&](index_t lo, index_t hi)
+                        {
+                            std::lock_guard<std::mutex> lock(m);
+                            CHECK(lo < hi);
+                            for (index_t i = lo; i < hi; ++i)
+                                hits[static_cast<std::size_t>(i - begin)]++;
+                            starts.push_back(lo);
+                        },
+                        0, phase);
+                    for (const int h : hits)
+                        REQUIRE(h == 1);
+                    const index_t used = phase >= 0 && phase < 64 && phase < n ? phase : 0; // else ignored
+                    for (const index_t lo : starts)
+                        if (lo != begin)
+                            CHECK((lo - begin - used) % 64 == 0);
+                    if (n >= 1000)
+                        CHECK(starts.size() > 1);
+                }
+}
+
 TEST_CASE("parallel_for_each hands out every index once; uneven work is shared")
 {
     threads_guard g(2);

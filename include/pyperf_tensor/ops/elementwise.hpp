@@ -124,6 +124,28 @@ namespace pyperf_tensor
             view<const T> v;
             tensor<T> copy;
         };
+
+        // Rows of a 2-D plan until the first transposed input (kernels::detail::transposed)
+        // starts on a PYPERF_TENSOR_ALIGNMENT boundary, where the kernel's first whole band
+        // begins; 0 without one. Threads' pieces of rows then start there too: pieces cut
+        // at other rows each began and ended with a partial band, which costs the tile
+        // transposes of a whole one.
+        template <class T, std::size_t M, std::size_t N>
+        index_t transposed_phase(const nd_plan<M>& p, const std::array<const T*, N>& data) noexcept
+        {
+            if (p.rank != 2)
+                return 0;
+            for (std::size_t k = 0; k < N; ++k)
+                if (kernels::detail::transposed(p.strides[k + 1][1], p.strides[k + 1][0]))
+                {
+                    const auto misalign =
+                        reinterpret_cast<std::uintptr_t>(data[k] + p.base[k + 1]) % PYPERF_TENSOR_ALIGNMENT;
+                    return misalign % sizeof(T) ? 0
+                                                : static_cast<index_t>((PYPERF_TENSOR_ALIGNMENT - misalign)
+                                                                       % PYPERF_TENSOR_ALIGNMENT / sizeof(T));
+                }
+            return 0;
+        }
     } // namespace detail
 
     // The engine behind every elementwise op: validates and broadcasts shapes, handles
@@ -162,29 +184,31 @@ namespace pyperf_tensor
             static_cast<std::size_t>(plan.size) * sizeof(T), detail::input_bytes(plan, strides, data, out),
             static_cast<std::size_t>(parallel_for_threads(plan.size / unit, grain)));
         T* const po = out.data();
-        parallel_for(0, plan.size / unit, grain,
-                     [&](index_t lo, index_t hi)
-                     {
-                         detail::for_each_block(
-                             plan, lo, hi,
-                             [&](const std::array<index_t, N + 1>& off, const std::array<index_t, N + 1>& inner,
-                                 const std::array<index_t, N + 1>& outer, index_t n_inner, index_t n_outer)
-                             {
-                                 kernels::block<T, N> b;
-                                 for (std::size_t k = 0; k < N; ++k)
-                                 {
-                                     b.in[k] = data[k] + off[k + 1];
-                                     b.in_inner[k] = inner[k + 1];
-                                     b.in_outer[k] = outer[k + 1];
-                                 }
-                                 b.out = po + off[0];
-                                 b.out_inner = inner[0];
-                                 b.out_outer = outer[0];
-                                 b.n_inner = n_inner;
-                                 b.n_outer = n_outer;
-                                 kernel(b, mode);
-                             });
-                     });
+        parallel_for(
+            0, plan.size / unit, grain,
+            [&](index_t lo, index_t hi)
+            {
+                detail::for_each_block(plan, lo, hi,
+                                       [&](const std::array<index_t, N + 1>& off,
+                                           const std::array<index_t, N + 1>& inner,
+                                           const std::array<index_t, N + 1>& outer, index_t n_inner, index_t n_outer)
+                                       {
+                                           kernels::block<T, N> b;
+                                           for (std::size_t k = 0; k < N; ++k)
+                                           {
+                                               b.in[k] = data[k] + off[k + 1];
+                                               b.in_inner[k] = inner[k + 1];
+                                               b.in_outer[k] = outer[k + 1];
+                                           }
+                                           b.out = po + off[0];
+                                           b.out_inner = inner[0];
+                                           b.out_outer = outer[0];
+                                           b.n_inner = n_inner;
+                                           b.n_outer = n_outer;
+                                           kernel(b, mode);
+                                       });
+            },
+            0, detail::transposed_phase(plan, data));
     }
 
     namespace detail

@@ -3,7 +3,9 @@
 // calling thread (a 100x100 add never wakes the pool). With a seam, every piece but the
 // first leaves its first `seam` indices to the calling thread after the others finish:
 // for pieces that run side by side through memory (columns of every row), so that no
-// cache line is written by two threads at once.
+// cache line is written by two threads at once. With a phase (below 64), the pieces
+// after the first start at begin + phase + a multiple of 64 indices: where the rows of a
+// transposed input start register-aligned, so that no piece begins with a partial band.
 // parallel_for_each: body(i) for every index, each handed to whichever thread is free
 // next: for work whose cost differs a lot between indices (Mandelbrot rows).
 #pragma once
@@ -27,11 +29,13 @@ namespace pyperf_tensor
     }
 
     template <class Body>
-    void parallel_for(index_t begin, index_t end, index_t grain, Body&& body, index_t seam = 0)
+    void parallel_for(index_t begin, index_t end, index_t grain, Body&& body, index_t seam = 0, index_t phase = 0)
     {
         const index_t n = end - begin;
         if (n <= 0)
             return;
+        if (phase < 0 || phase >= 64 || phase >= n)
+            phase = 0;
         if (grain < 1)
             grain = 1;
         const index_t threads = parallel_for_threads(n, grain);
@@ -47,11 +51,11 @@ namespace pyperf_tensor
         index_t pieces = threads * per_thread;
         // Piece boundaries on multiples of 64 indices keep SIMD bodies and cache lines whole.
         const index_t step = ((n + pieces - 1) / pieces + 63) / 64 * 64;
-        pieces = (n + step - 1) / step;
+        pieces = std::max<index_t>(1, (n - phase + step - 1) / step);
         auto piece_range = [&](index_t piece, index_t& lo, index_t& hi)
         {
-            lo = begin + piece * step;
-            hi = lo + step < end ? lo + step : end;
+            lo = piece == 0 ? begin : begin + phase + piece * step;
+            hi = begin + phase + (piece + 1) * step < end ? begin + phase + (piece + 1) * step : end;
         };
         run_chunks(static_cast<std::size_t>(pieces),
                    [&](std::size_t piece)
