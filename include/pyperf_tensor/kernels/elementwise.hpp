@@ -674,9 +674,17 @@ namespace pyperf_tensor::kernels
                             transposed_tiles<Arch, W>(far, src, b.in_inner[k], dst, pitch, full);
                         else
                             transposed_tiles<Arch, 0>(far, src, b.in_inner[k], dst, pitch, full, h);
-                        for (index_t c = full; c < cw; ++c)
+                        if (full < cw) // the last columns: one tile of zeros past cw (rows have room)
+                        {
+                            B tile[B::size];
+                            for (index_t j = 0; j < W; ++j)
+                                tile[j] = j < cw - full
+                                              ? simd::load_part<B>(src + (full + j) * b.in_inner[k], 1, h, T(0))
+                                              : B(T(0));
+                            simd::transpose<Arch>(tile);
                             for (index_t r = 0; r < h; ++r)
-                                dst[r * pitch + c] = src[c * b.in_inner[k] + r];
+                                tile[r].store_aligned(dst + r * pitch + full);
+                        }
                     }
                     for (index_t r = 0; r < h; ++r)
                     {
