@@ -110,17 +110,18 @@ namespace pyperf_tensor::kernels
 
         // NumPy's maximum/minimum: NaN in either operand gives NaN, and a tie gives a.
         // Batches: vmaxps/vminps(b, a) return their second operand, a, on a tie or when
-        // either is NaN, so only a NaN in b needs a select: one compare where testing
-        // a >= b and isnan(a) took two and an or (clip with scalar bounds: none, the
-        // bounds' test is hoisted). (xsimd::isnan, not b != b: xsimd 8.1's AVX
-        // operator!= compares ordered, so NaN != NaN is false.)
+        // either is NaN, so only a NaN in b needs handling (simd::nan_max_min: a masked
+        // max on AVX-512, a select elsewhere): one compare where testing a >= b and
+        // isnan(a) took two and an or (clip with scalar bounds: none, the bounds' test
+        // is hoisted). (xsimd::isnan, not b != b: xsimd 8.1's AVX operator!= compares
+        // ordered, so NaN != NaN is false.)
         template <class V>
         inline V nan_max(const V& a, const V& b) noexcept
         {
             if constexpr (std::is_arithmetic<V>::value)
                 return (a >= b || a != a) ? a : b;
             else if constexpr (is_float_v<V>)
-                return xsimd::select(xsimd::isnan(b), b, xsimd::max(b, a));
+                return simd::nan_max_min<true>(a, b);
             else
                 return xsimd::max(a, b);
         }
@@ -130,7 +131,7 @@ namespace pyperf_tensor::kernels
             if constexpr (std::is_arithmetic<V>::value)
                 return (a <= b || a != a) ? a : b;
             else if constexpr (is_float_v<V>)
-                return xsimd::select(xsimd::isnan(b), b, xsimd::min(b, a));
+                return simd::nan_max_min<false>(a, b);
             else
                 return xsimd::min(a, b);
         }

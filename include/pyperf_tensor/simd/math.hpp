@@ -276,6 +276,34 @@ namespace pyperf_tensor::simd
         return ordered & !(xsimd::isnan(a) | xsimd::isnan(b));
     }
 
+    // NumPy's maximum(a, b) / minimum(a, b) on float batches: b where b is NaN, else
+    // vmaxps/vminps(b, a), which return a on a tie or a NaN in a. AVX-512: one max (min)
+    // masked to b's ordered lanes, the others keeping b, where a compare, the max and a
+    // blend took three instructions (with b broadcast, the compare leaves the loop and a
+    // blend stayed: clip(x.T, lo, hi) 1000x1000 float32, C++, 1 thread: 1.74x -> 1.5x
+    // contiguous, where every instruction counts beside the tile transposes).
+    template <bool Max, class B>
+    PYPERF_TENSOR_INLINE B nan_max_min(const B& a, const B& b) noexcept
+    {
+        using T = typename B::value_type;
+#if defined(__AVX512F__)
+        if constexpr (detail::is_zmm<B>())
+        {
+            if constexpr (std::is_same<T, float>::value)
+            {
+                const __mmask16 ordered = _mm512_cmp_ps_mask(b, b, _CMP_ORD_Q);
+                return Max ? _mm512_mask_max_ps(b, ordered, b, a) : _mm512_mask_min_ps(b, ordered, b, a);
+            }
+            else
+            {
+                const __mmask8 ordered = _mm512_cmp_pd_mask(b, b, _CMP_ORD_Q);
+                return Max ? _mm512_mask_max_pd(b, ordered, b, a) : _mm512_mask_min_pd(b, ordered, b, a);
+            }
+        }
+#endif
+        return xsimd::select(xsimd::isnan(b), b, Max ? xsimd::max(b, a) : xsimd::min(b, a));
+    }
+
     namespace detail
     {
         // t[i] for each lane of i (0 <= i < 16, unsigned lanes of D's width): on AVX-512 one
