@@ -591,6 +591,40 @@ TEST_CASE_TEMPLATE("NaN and infinities behave as in NumPy", T, float, double)
     CHECK(clip(a, T(0), T(0.5))(1) == T(0.5));
 }
 
+TEST_CASE_TEMPLATE("maximum, minimum and clip take NaN from either operand, in every layout", T, float, double)
+{
+    // Whole registers, transposed tiles and broadcast scalars (clip's bounds), with NaN in
+    // every seventh element of the inputs and in a scalar bound.
+    const T nan = std::numeric_limits<T>::quiet_NaN();
+    layouts<T> in;
+    for (index_t i = 3; i < in.base.size(); i += 7)
+        in.base.data()[i] = nan;
+    auto max_ref = [](T a, T b) { return std::isnan(a) || std::isnan(b) ? a + b : (a >= b ? a : b); };
+    auto min_ref = [](T a, T b) { return std::isnan(a) || std::isnan(b) ? a + b : (a <= b ? a : b); };
+    tensor<T> out(dims{in.rows, in.cols});
+    for (const auto& x : in.all())
+    {
+        for (const auto& y : in.all())
+        {
+            if (broadcast_shapes(x.shape(), y.shape()) != out.shape())
+                continue;
+            apply_into<kernels::maximum_op>(out, x, y);
+            check_equal(out, reference<T, 2>({x, y}, max_ref, out.shape()));
+            apply_into<kernels::minimum_op>(out, x, y);
+            check_equal(out, reference<T, 2>({x, y}, min_ref, out.shape()));
+        }
+        for (const T lo : {T(-3), nan})
+            for (const T hi : {T(20), nan})
+            {
+                const view<const T> vlo(&lo, dims{}), vhi(&hi, dims{});
+                apply_into<kernels::clip_op>(out, x, vlo, vhi);
+                check_equal(out,
+                            reference<T, 3>(
+                                {x, vlo, vhi}, [&](T v, T a, T b) { return min_ref(max_ref(v, a), b); }, out.shape()));
+            }
+    }
+}
+
 TEST_CASE("out-of-place, into, in place; scalars adopt the tensor's type")
 {
     tensor<float> a(dims{2, 3}, {1, 2, 3, 4, 5, 6});
