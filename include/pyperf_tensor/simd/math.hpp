@@ -285,11 +285,10 @@ namespace pyperf_tensor::simd
     template <bool Max, class B>
     PYPERF_TENSOR_INLINE B nan_max_min(const B& a, const B& b) noexcept
     {
-        using T = typename B::value_type;
 #if defined(__AVX512F__)
         if constexpr (detail::is_zmm<B>())
         {
-            if constexpr (std::is_same<T, float>::value)
+            if constexpr (std::is_same<typename B::value_type, float>::value)
             {
                 const __mmask16 ordered = _mm512_cmp_ps_mask(b, b, _CMP_ORD_Q);
                 return Max ? _mm512_mask_max_ps(b, ordered, b, a) : _mm512_mask_min_ps(b, ordered, b, a);
