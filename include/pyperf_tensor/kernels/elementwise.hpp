@@ -595,6 +595,24 @@ namespace pyperf_tensor::kernels
             }
         }
 
+        // The W x W tile of a transposed input at src, transposed in registers: cw of its
+        // W batches (stride apart), each of h elements along the input's contiguous axis,
+        // the rest zeros; whole batches when h and cw are W.
+        template <class Arch, class T>
+        PYPERF_TENSOR_INLINE void transposed_tile(xsimd::batch<T, Arch>* tile, const T* src, index_t stride,
+                                                  index_t h, index_t cw) noexcept
+        {
+            using B = xsimd::batch<T, Arch>;
+            constexpr index_t W = static_cast<index_t>(B::size);
+            if (h == W && cw == W)
+                for (index_t j = 0; j < W; ++j)
+                    tile[j] = B::load_unaligned(src + j * stride);
+            else
+                for (index_t j = 0; j < W; ++j)
+                    tile[j] = j < cw ? simd::load_part<B>(src + j * stride, 1, h, T(0)) : B(T(0));
+            simd::transpose<Arch>(tile);
+        }
+
         // Columns [0, full) (a multiple of W) of h rows of a transposed input (H: h known
         // at compile time, else 0) into the buffer, one W x W tile at a time.
         template <class Arch, index_t H, class T>
@@ -607,10 +625,7 @@ namespace pyperf_tensor::kernels
             {
                 tile_prefetch<W>(far, src + c * stride, stride, c, full);
                 B tile[B::size];
-                for (index_t j = 0; j < W; ++j)
-                    tile[j] = H == W ? B::load_unaligned(src + (c + j) * stride)
-                                     : simd::load_part<B>(src + (c + j) * stride, 1, h, T(0));
-                simd::transpose<Arch>(tile);
+                transposed_tile<Arch>(tile, src + c * stride, stride, H == W ? W : h, W);
                 for (index_t r = 0; r < (H == W ? W : h); ++r)
                     tile[r].store_aligned(dst + r * pitch + c);
             }
@@ -678,11 +693,7 @@ namespace pyperf_tensor::kernels
                         if (full < cw) // the last columns: one tile of zeros past cw (rows have room)
                         {
                             B tile[B::size];
-                            for (index_t j = 0; j < W; ++j)
-                                tile[j] = j < cw - full
-                                              ? simd::load_part<B>(src + (full + j) * b.in_inner[k], 1, h, T(0))
-                                              : B(T(0));
-                            simd::transpose<Arch>(tile);
+                            transposed_tile<Arch>(tile, src + full * b.in_inner[k], b.in_inner[k], h, cw - full);
                             for (index_t r = 0; r < h; ++r)
                                 tile[r].store_aligned(dst + r * pitch + full);
                         }
@@ -739,13 +750,7 @@ namespace pyperf_tensor::kernels
                     const index_t cw = std::min(W, b.n_inner - c);
                     const T* src = b.in[A] + r0 + c * stride;
                     B tile[B::size];
-                    if (h == W && cw == W)
-                        for (index_t j = 0; j < W; ++j)
-                            tile[j] = B::load_unaligned(src + j * stride);
-                    else // a partial band or the last columns: zeros fill the tile
-                        for (index_t j = 0; j < W; ++j)
-                            tile[j] = j < cw ? simd::load_part<B>(src + j * stride, 1, h, T(0)) : B(T(0));
-                    simd::transpose<Arch>(tile);
+                    transposed_tile<Arch>(tile, src, stride, h, cw);
                     const std::array<const T*, N> in{(b.in[K] + (r0 * outer[K] + c))...};
                     T* out = b.out + r0 * pitch + c;
                     simd::unrolled<B::size>(
