@@ -441,7 +441,7 @@ TEST_CASE_TEMPLATE("every op on every layout matches a scalar loop", T, float, d
 TEST_CASE_TEMPLATE("transposed inputs into outputs off register alignment", T, float, double)
 {
     // The band path's first chunk ends where the output's registers are aligned; the
-    // direct tile path writes partial tiles at the row ends. Every offset, a pitch that
+    // direct tile paths write partial tiles at the row ends. Every offset, a pitch that
     // keeps the rows' offsets equal and one that does not.
     constexpr auto W = static_cast<index_t>(xsimd::batch<T, simd::default_arch>::size);
     const layouts<T> in;
@@ -465,6 +465,17 @@ TEST_CASE_TEMPLATE("transposed inputs into outputs off register alignment", T, f
             const tensor<T> e = exp(contiguous_copy(in.transposed));
             exp_into(out, in.transposed);
             each([&](index_t i, index_t j) { return e(i, j); });
+            // Approximate ops whose partners are scalars walk the tiles along the input's
+            // rows; the transposed input is either operand of pow.
+            const tensor<T> l = log(contiguous_copy(in.transposed));
+            log_into(out, in.transposed);
+            each([&](index_t i, index_t j) { return l(i, j); });
+            const tensor<T> p = pow(T(1.03), contiguous_copy(in.transposed));
+            pow_into(out, T(1.03), in.transposed);
+            each([&](index_t i, index_t j) { return p(i, j); });
+            const tensor<T> q = pow(contiguous_copy(in.transposed), T(1.5));
+            pow_into(out, in.transposed, T(1.5));
+            each([&](index_t i, index_t j) { return q(i, j); });
         }
 }
 
