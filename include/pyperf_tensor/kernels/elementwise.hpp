@@ -602,8 +602,8 @@ namespace pyperf_tensor::kernels
         // run on whole registers meets no value the input lacks (log(0) would send every
         // register of a narrow last tile down log's slow edge path).
         template <class Arch, class T>
-        PYPERF_TENSOR_INLINE void transposed_tile(xsimd::batch<T, Arch>* tile, const T* src, index_t stride,
-                                                  index_t h, index_t cw) noexcept
+        PYPERF_TENSOR_INLINE void transposed_tile(xsimd::batch<T, Arch>* tile, const T* src, index_t stride, index_t h,
+                                                  index_t cw) noexcept
         {
             using B = xsimd::batch<T, Arch>;
             constexpr index_t W = static_cast<index_t>(B::size);
@@ -788,21 +788,22 @@ namespace pyperf_tensor::kernels
             }
         }
 
-        // An approximate op (exp, log, pow) of one transposed input (A) whose others are
-        // scalars: tiles walked along the input's contiguous axis, W of its rows at a time
-        // (W columns of the output), each transposed, put through the op and stored to its
-        // W output rows. The input is read as W forward streams, which the prefetchers
-        // follow, and the output's lines, W rows apart, are waited for by stores, which
-        // leave the op's arithmetic running; through the bands (transposed_bands), loads
-        // waited for the input's lines, W rows apart, between passes of the op. C++,
+        // An approximate op (exp, log, pow, the activations) of one transposed input (A)
+        // whose others are scalars: tiles walked along the input's contiguous axis, W of
+        // its rows (W columns of the output) at a time, each tile transposed, put through
+        // the op and stored to its W output rows. The input is read as W forward streams,
+        // which the prefetchers follow, and the output's lines, W rows apart, are waited
+        // for by stores, which leave the op's arithmetic running; through the bands
+        // (transposed_bands), loads waited for the input's lines, W rows apart. C++,
         // arrays 16 bytes off alignment (as NumPy's), 1 thread, time vs contiguous, side
         // by side with the bands: float32 1000x1000 exp(x.T) 2.03-2.05x -> 1.70-1.75x,
         // log 1.58-1.62 -> 1.41-1.47, pow(x.T, 1.7) 1.20 -> 1.07; 256x256 exp 2.01 -> 1.64,
-        // 1024x1024 log 1.88 -> 1.52; float64 1000x1000 exp 2.50 -> 1.43, log 1.96 -> 1.38.
-        // Two threads: about the same as the bands (their pieces of 128 rows read the
-        // input's rows 512 bytes at a time). Non-approximate ops keep the direct tiles:
-        // in a test loop this walk made neg(x.T) 1.36-1.48x -> 1.47-1.59x. The op runs in a loop over the tile's
-        // registers: one copy of it per kernel, not W.
+        // 1024x1024 log 1.88 -> 1.52; float64 1000x1000 exp 2.50 -> 1.43, log 1.96 -> 1.38;
+        // sigmoid(x.T) 1.81 -> 1.44-1.58, silu 1.90 -> 1.49, gelu 1.41 -> 1.22. Two
+        // threads: about the same as the bands (their pieces of 128 rows read the input's
+        // rows 512 bytes at a time). Non-approximate ops keep the direct tiles: in a test
+        // loop this walk made neg(x.T) 1.36-1.48x -> 1.47-1.59x. The op runs in a loop over
+        // the tile's registers: one copy of it per kernel, not W.
         template <class Arch, class Op, class T, std::size_t A, std::size_t N, std::size_t... K>
         PYPERF_TENSOR_OWN_FRAME void transposed_tiles_across(const Op& op, const block<T, N>& b,
                                                              std::index_sequence<K...>) noexcept
