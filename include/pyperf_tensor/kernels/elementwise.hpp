@@ -696,7 +696,9 @@ namespace pyperf_tensor::kernels
                             transposed_tiles<Arch, W>(far, src, b.in_inner[k], dst, pitch, full);
                         else
                             transposed_tiles<Arch, 0>(far, src, b.in_inner[k], dst, pitch, full, h);
-                        if (full < cw) // the last columns: one tile of zeros past cw (rows have room)
+                        // The last columns: one more tile, its lanes past cw copies of its first
+                        // column (the buffer's rows have room for them).
+                        if (full < cw)
                         {
                             B tile[B::size];
                             transposed_tile<Arch>(tile, src + full * b.in_inner[k], b.in_inner[k], h, cw - full);
