@@ -6,6 +6,9 @@ Method: each implementation is warmed up, then calibrated to a batch of calls la
 A, B, C, ...) so that machine noise hits all of them alike, each timed batch preceded by
 an untimed lead-in of the same implementation (LEAD_IN_SECONDS), and the median per-call
 time of the rounds is reported. Speed-ups are peer_time / our_time (> 1: we are faster).
+A row may carry a baseline, another call of ours (the same op on contiguous inputs, or
+softmax along the other axis), timed in the same rounds: its ratio is then measured side by
+side, not against a row timed a second earlier or later when the machine may have changed.
 """
 
 import json
@@ -28,6 +31,7 @@ except ImportError:  # the benchmark still runs; torch columns stay empty
     torch = None
 
 OURS = "pyperf_tensor"
+BASELINE = OURS + " (baseline)"
 # Untimed run of an implementation before each of its timed batches. PyTorch's OpenMP
 # workers keep spinning ~10 ms after its last parallel region and take the cores from
 # whoever runs next (measured here); 20 ms lets them settle for every implementation.
@@ -68,10 +72,14 @@ class Bench:
         self.batch_seconds = batch_seconds
         self.rows = []
 
-    def compare(self, family, op, case, shape, dtype, threads, impls, bytes_moved=None, flops=None):
-        """Time `impls` ({name: zero-argument callable}) side by side; returns the row."""
+    def compare(self, family, op, case, shape, dtype, threads, impls, bytes_moved=None, flops=None, baseline=None):
+        """Time `impls` ({name: zero-argument callable}) side by side; returns the row.
+        `baseline` = (label, callable of ours): timed in the same rounds; the row gets
+        `vs_<label>` = our time / the baseline's."""
         set_threads(threads)
         impls = {k: v for k, v in impls.items() if v is not None}
+        if baseline:
+            impls[BASELINE] = baseline[1]
         plans = {name: _calibrate(fn, self.batch_seconds) for name, fn in impls.items()}
         samples = {name: [] for name in impls}
         for _ in range(self.rounds):
@@ -80,12 +88,15 @@ class Bench:
                 _time_batch(fn, lead_in)
                 samples[name].append(_time_batch(fn, number))
         times = {name: statistics.median(s) for name, s in samples.items()}
+        base = times.pop(BASELINE, None)
         row = {
             "family": family, "op": op, "case": case, "shape": "x".join(map(str, shape)), "dtype": str(np.dtype(dtype)),
             "threads": threads, "isa": pt.simd_info()["selected"],
             "us": {name: t * 1e6 for name, t in times.items()},
             "speedup": {name: times[name] / times[OURS] for name in times if name != OURS},
         }
+        if base is not None:
+            row.update({f"us_{baseline[0]}": base * 1e6, f"vs_{baseline[0]}": times[OURS] / base})
         if bytes_moved:
             level, limit = bandwidth_limit(bytes_moved, threads)
             gbs = bytes_moved / times[OURS] / 1e9

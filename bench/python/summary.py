@@ -28,15 +28,17 @@ def main(path, layout_ops=("add", "neg", "exp", "fma")):
             print(f"| {r['op']} | {r['case']} | {r['threads']} | {us['pyperf_tensor']:.0f} | "
                   + " | ".join(cell(us, p, "{:.0f}") for p in peers) + " | "
                   + " | ".join(cell(sp, p, "{:.2f}x") for p in peers) + f" | {scale} | {cell(r, 'of_limit', '{:.0%}')} |")
-    if not any("vs_contiguous" in r for r in rows):
-        return
-    print()
-    print("| op | layout | threads | pyperf_tensor µs | time vs contiguous | vs NumPy (same layout) |")
-    print("|---|---|---|---|---|---|")
-    for r in rows:
-        if "vs_contiguous" in r and r["case"] != "contiguous" and r["op"] in layout_ops:
+    # Rows held to a baseline of ours timed in the same rounds (harness.Bench.compare).
+    for key, title, ops in (("contiguous", "layout", layout_ops), ("axis -1", "case", None)):
+        held = [r for r in rows if f"us_{key}" in r and (ops is None or r["op"] in ops)]
+        if not held:
+            continue
+        print()
+        print(f"| op | {title} | threads | pyperf_tensor µs | {key} µs (same rounds) | time vs {key} | vs NumPy |")
+        print("|---|---|---|---|---|---|---|")
+        for r in held:
             print(f"| {r['op']} | {r['case']} | {r['threads']} | {r['us']['pyperf_tensor']:.0f} | "
-                  f"{r['vs_contiguous']:.2f}x | {r['speedup']['numpy']:.2f}x |")
+                  f"{r[f'us_{key}']:.0f} | {r[f'vs_{key}']:.2f}x | {r['speedup']['numpy']:.2f}x |")
 
 
 if __name__ == "__main__":
