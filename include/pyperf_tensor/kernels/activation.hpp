@@ -851,9 +851,9 @@ namespace pyperf_tensor::kernels
         }
 
         // Slices side by side (lanes contiguous in memory, the axis strided): vectorised
-        // across the lanes, S registers (S * W lanes) per strip, the same three passes
-        // walking down the axis. S shrinks for long axes so a strip of input and output
-        // stays in L2 between passes.
+        // across the lanes, S registers (S * W lanes) per strip, the passes of the rows
+        // walking down the axis (softmax on whole registers: two, see `guess`). S shrinks
+        // for long axes so a strip of input and output stays in L2 between passes.
         template <class Arch, class T, index_t S, bool Log, bool Full>
         PYPERF_TENSOR_FLATTEN void softmax_strip(const T* in, index_t si, T* out, index_t so, index_t n,
                                                  index_t lanes) noexcept
@@ -879,32 +879,25 @@ namespace pyperf_tensor::kernels
             };
             B m[S], mn[S];
             simd::unrolled<S>([&](auto u) { m[u] = B(ninf), mn[u] = B(-ninf); });
-            for (index_t i = 0; i < n; ++i)
-                simd::unrolled<S>(
-                    [&](auto u)
-                    {
-                        m[u] = xsimd::max(m[u], load(in + i * si, u, ninf));
-                        if constexpr (!Log)
-                            mn[u] = xsimd::min(mn[u], load(in + i * si, u, -ninf));
-                    });
-            // Per lane, as for rows: a slice within [-64, 64] is not shifted (its corrected
-            // exp(x - 0) has the bits of exp(x)), so no slice depends on its neighbours.
-            bool exact = true;
-            if constexpr (!Log)
-                simd::unrolled<S>(
-                    [&](auto u)
-                    {
-                        const auto within = unshifted_lanes(m[u], mn[u]);
-                        exact = exact && xsimd::all(within);
-                        m[u] = xsimd::select(within, B(T(0)), m[u]);
-                    });
+            // The strip's bounds take in register u of row i (v: read with -inf past lanes).
+            auto bounds = [&](index_t i, auto u, const B& v)
+            {
+                m[u] = xsimd::max(m[u], v);
+                if constexpr (!Log)
+                    mn[u] = xsimd::min(mn[u], Full ? v : load(in + i * si, u, -ninf));
+            };
             using Sum = exp_sum<Arch, T>;
             Sum sum[S];
-            auto pass2 = [&](auto mode)
+            // The exponentials down the strip, summed (and stored for softmax); with `track`,
+            // each register read also goes into the strip's bounds.
+            auto pass2 = [&](auto mode, auto track)
             {
                 auto step = [&](index_t i, auto u) -> B
                 {
-                    const B e = exp_shifted<decltype(mode)::value>(load(in + i * si, u, ninf), m[u]);
+                    const B v = load(in + i * si, u, ninf);
+                    if constexpr (decltype(track)::value)
+                        bounds(i, u, v);
+                    const B e = exp_shifted<decltype(mode)::value>(v, m[u]);
                     if constexpr (!Log)
                         store(out + i * so, u, e);
                     return e;
@@ -921,7 +914,31 @@ namespace pyperf_tensor::kernels
                 for (; i < n; ++i)
                     simd::unrolled<S>([&](auto u) { sum[u].flush(step(i, u)); });
             };
-            with_shift<Log>(exact, pass2);
+            // Softmax on whole registers first takes the exponentials unshifted while it
+            // finds the bounds, as nearly every slice lies within [-64, 64]: one pass down
+            // the strip fewer, the same bits. Otherwise the bounds come first.
+            constexpr bool guess = !Log && Full;
+            if constexpr (guess)
+                pass2(std::integral_constant<shift, shift::none>{}, std::true_type{});
+            else
+                for (index_t i = 0; i < n; ++i)
+                    simd::unrolled<S>([&](auto u) { bounds(i, u, load(in + i * si, u, ninf)); });
+            // Per lane, as for rows: a slice within [-64, 64] is not shifted (its corrected
+            // exp(x - 0) has the bits of exp(x)), so no slice depends on its neighbours.
+            bool exact = true;
+            if constexpr (!Log)
+                simd::unrolled<S>(
+                    [&](auto u)
+                    {
+                        const auto within = unshifted_lanes(m[u], mn[u]);
+                        exact = exact && xsimd::all(within);
+                        m[u] = xsimd::select(within, B(T(0)), m[u]);
+                    });
+            if (!guess || !exact)
+            {
+                simd::unrolled<S>([&](auto u) { sum[u] = Sum{}; });
+                with_shift<Log>(exact, [&](auto mode) { pass2(mode, std::false_type{}); });
+            }
             B f[S];
             simd::unrolled<S>([&](auto u)
                               { f[u] = sum[u].per_lane([](const D& v) { return Log ? xsimd::log(v) : D(1.0) / v; }); });
