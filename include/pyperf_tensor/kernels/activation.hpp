@@ -886,6 +886,22 @@ namespace pyperf_tensor::kernels
                 if constexpr (!Log)
                     mn[u] = xsimd::min(mn[u], Full ? v : load(in + i * si, u, -ninf));
             };
+            // The pass that first reads the input's lines, or first writes the output's,
+            // fetches them `ahead` rows down the strip (32 lines of each in flight): the
+            // rows are a pitch apart, most in a page of their own, and the hardware
+            // prefetchers ran too little ahead of them. C++, 1000x1000 float32, 1 thread,
+            // side by side: softmax along axis 0 355-370 -> 285-290 us.
+            constexpr index_t ahead = 32 / S;
+            auto fetch_in = [&](index_t i, auto u)
+            {
+                if (i + ahead < n)
+                    __builtin_prefetch(in + (i + ahead) * si + u * W, 0, 3);
+            };
+            auto fetch_out = [&](index_t i, auto u)
+            {
+                if (i + ahead < n)
+                    __builtin_prefetch(out + (i + ahead) * so + u * W, 1, 3);
+            };
             using Sum = exp_sum<Arch, T>;
             Sum sum[S];
             // The exponentials down the strip, summed (and stored for softmax); with `track`,
@@ -894,6 +910,10 @@ namespace pyperf_tensor::kernels
             {
                 auto step = [&](index_t i, auto u) -> B
                 {
+                    if constexpr (decltype(track)::value)
+                        fetch_in(i, u);
+                    if constexpr (!Log)
+                        fetch_out(i, u);
                     const B v = load(in + i * si, u, ninf);
                     if constexpr (decltype(track)::value)
                         bounds(i, u, v);
@@ -922,7 +942,12 @@ namespace pyperf_tensor::kernels
                 pass2(std::integral_constant<shift, shift::none>{}, std::true_type{});
             else
                 for (index_t i = 0; i < n; ++i)
-                    simd::unrolled<S>([&](auto u) { bounds(i, u, load(in + i * si, u, ninf)); });
+                    simd::unrolled<S>(
+                        [&](auto u)
+                        {
+                            fetch_in(i, u);
+                            bounds(i, u, load(in + i * si, u, ninf));
+                        });
             // Per lane, as for rows: a slice within [-64, 64] is not shifted (its corrected
             // exp(x - 0) has the bits of exp(x)), so no slice depends on its neighbours.
             bool exact = true;
@@ -947,7 +972,10 @@ namespace pyperf_tensor::kernels
                     [&](auto u)
                     {
                         if constexpr (Log)
+                        {
+                            fetch_out(i, u);
                             store(out + i * so, u, (load(in + i * si, u, T(0)) - m[u]) - f[u]);
+                        }
                         else
                             store(out + i * so, u, load(out + i * so, u, T(0)) * f[u]);
                     });
