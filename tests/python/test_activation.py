@@ -236,6 +236,25 @@ def test_softmax_rows_of_every_kind_in_one_call(isa, log, n):
         np.testing.assert_array_equal(got[6:9], fn(part, out=np.empty_like(part)))
 
 
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_along_an_outer_axis_with_some_slices_out_of_range(isa, log):
+    # Along axis 0 the slices are side by side, taken 4 registers at a time; softmax first
+    # takes the exponentials unshifted and redoes a strip, shifted, when a slice leaves
+    # [-64, 64]: the others keep their bits (those of the same slices taken 16 at a time).
+    rng = np.random.default_rng(17)
+    fn = pt.log_softmax if log else pt.softmax
+    for dtype in (np.float32, np.float64):
+        x = (rng.standard_normal((300, 200)) * 3).astype(dtype)
+        x[:, 70] *= 100  # a whole slice beyond 64
+        x[5, 130] = 1e4  # one element
+        x[7, 150] = -np.inf
+        x[9, 20] = np.nan
+        got = fn(x, 0)
+        check_softmax(got, x, 0, log)
+        for j in (0, 16, 64, 128, 144):
+            np.testing.assert_array_equal(got[:, j:j + 16], fn(x[:, j:j + 16], 0))
+
+
 def test_softmax_sums_to_one_and_is_shift_invariant(isa):
     rng = np.random.default_rng(5)
     # multiples of 2**-10: x + 128 is exact, and takes the shifted (max > 64) path
