@@ -29,9 +29,12 @@ namespace pyperf_tensor::bindings
                                 const py::handle* args)
     {
         constexpr std::size_t N = std::tuple_element_t<0, Ops>::arity;
+        // Ops with integer kernels have them for int32 and int64 alike.
+        const char* supported =
+            active_kernels().of<std::int32_t>().template get<Ops>(op) != nullptr ? all_dtypes : float_dtypes;
         std::array<operand, N> in;
         for (std::size_t k = 0; k < N; ++k)
-            in[k] = read_operand(args[k], name, params[k]);
+            in[k] = read_operand(args[k], name, params[k], supported);
         const dtype_id d = common_dtype(name, in.data(), N);
         return dispatch_dtype(d,
                               [&](auto tag) -> py::object
@@ -40,7 +43,7 @@ namespace pyperf_tensor::bindings
                                   const auto kernel = active_kernels().of<T>().template get<Ops>(op);
                                   if (kernel == nullptr)
                                       throw dtype_error(std::string(name) + ": dtype " + dtype_name(d)
-                                                        + " is not supported (supported: float32, float64)");
+                                                        + " is not supported (supported: " + supported + ")");
                                   dims shape;
                                   for (std::size_t k = 0; k < N; ++k)
                                       shape = k ? broadcast_shapes(shape, operand_shape(in[k])) : operand_shape(in[k]);

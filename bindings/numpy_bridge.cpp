@@ -16,7 +16,7 @@ namespace pyperf_tensor::bindings
         }
 
         // Rejects what cannot be viewed as-is and names the fix.
-        dtype_id array_dtype(const py::array& a, const char* op, const char* arg)
+        dtype_id array_dtype(const py::array& a, const char* op, const char* arg, const char* supported)
         {
             const py::dtype dt = a.dtype();
             if (!is_native(dt.byteorder()))
@@ -35,7 +35,7 @@ namespace pyperf_tensor::bindings
                 d = dtype_id::i64;
             if (!d)
                 throw dtype_error(std::string(op) + ": unsupported dtype " + describe(a) + " for argument '" + arg
-                                  + "' (supported: float32, float64, int32, int64)");
+                                  + "' (supported: " + supported + ")");
             if (!(a.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_))
                 throw argument_error(std::string(op) + ": argument '" + arg
                                      + "' is not aligned to its element size; copy it with numpy.ascontiguousarray()");
@@ -52,7 +52,7 @@ namespace pyperf_tensor::bindings
         }
     } // namespace
 
-    operand read_operand(py::handle obj, const char* op, const char* arg)
+    operand read_operand(py::handle obj, const char* op, const char* arg, const char* supported)
     {
         operand x;
         if (py::isinstance<py::array>(obj))
@@ -61,7 +61,7 @@ namespace pyperf_tensor::bindings
                 throw dtype_error(std::string(op) + ": argument '" + arg
                                   + "' is a masked array and its mask would be ignored; pass x.filled(...) or x.data");
             x.array = py::reinterpret_borrow<py::array>(obj);
-            x.dtype = array_dtype(x.array, op, arg);
+            x.dtype = array_dtype(x.array, op, arg, supported);
             return x;
         }
         if (PyFloat_Check(obj.ptr()) || (PyLong_Check(obj.ptr()) && !PyBool_Check(obj.ptr())))
@@ -76,7 +76,7 @@ namespace pyperf_tensor::bindings
         {
             // A NumPy scalar keeps its dtype: view it as a 0-d array (one element, no user data copied).
             x.array = py::array::ensure(obj);
-            x.dtype = array_dtype(x.array, op, arg);
+            x.dtype = array_dtype(x.array, op, arg, supported);
             return x;
         }
         throw dtype_error(std::string(op) + ": argument '" + arg
@@ -111,7 +111,7 @@ namespace pyperf_tensor::bindings
         if (!py::isinstance<py::array>(obj))
             throw dtype_error(std::string(op) + ": 'out' must be a numpy.ndarray, got " + type_name(obj));
         auto out = py::reinterpret_borrow<py::array>(obj);
-        const dtype_id od = array_dtype(out, op, "out");
+        const dtype_id od = array_dtype(out, op, "out", dtype_name(d));
         if (od != d)
             throw dtype_error(std::string(op) + ": 'out' has dtype " + dtype_name(od) + " but the result is "
                               + dtype_name(d));

@@ -82,8 +82,13 @@ namespace pyperf_tensor::bindings
     // TypeError "op: axis must be <expected>, got <type>"); AxisError past +-2^30.
     int read_axis(py::handle a, const char* op, const char* expected);
 
-    // Reads `obj` as an operand of `op` named `arg`; TypeError for anything else.
-    operand read_operand(py::handle obj, const char* op, const char* arg);
+    // The dtypes an op computes in, as its error messages list them.
+    inline constexpr const char* all_dtypes = "float32, float64, int32, int64";
+    inline constexpr const char* float_dtypes = "float32, float64";
+
+    // Reads `obj` as an operand of `op` named `arg`; TypeError for anything else (an
+    // array of another dtype: naming `supported`, the dtypes `op` computes in).
+    operand read_operand(py::handle obj, const char* op, const char* arg, const char* supported = all_dtypes);
 
     // The dtype the operands compute in; TypeError for mixes of array dtypes, and for
     // Python floats with integer arrays (that would need a float64 copy).

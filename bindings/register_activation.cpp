@@ -18,9 +18,9 @@ namespace pyperf_tensor::bindings
         py::object softmax_call(bool log, const py::handle* args)
         {
             const char* op = log ? "log_softmax" : "softmax";
-            operand x = read_operand(args[0], op, "x");
+            operand x = read_operand(args[0], op, "x", float_dtypes);
             if (!x.array) // a Python scalar: one slice of one element
-                x = read_operand(py::module_::import("numpy").attr("asarray")(args[0]), op, "x");
+                x = read_operand(py::module_::import("numpy").attr("asarray")(args[0]), op, "x", float_dtypes);
             const int axis = args[1].is_none() ? -1 : read_axis(args[1], op, "an int");
             return dispatch_dtype(*x.dtype,
                                   [&](auto tag) -> py::object
@@ -29,7 +29,7 @@ namespace pyperf_tensor::bindings
                                       const auto kernel = active_kernels().of<T>().softmax;
                                       if (kernel == nullptr)
                                           throw dtype_error(std::string(op) + ": dtype " + dtype_name(*x.dtype)
-                                                            + " is not supported (supported: float32, float64)");
+                                                            + " is not supported (supported: " + float_dtypes + ")");
                                       const view<const T> in = view_of<const T>(x.array);
                                       py::array out = args[2].is_none() ? new_array(*x.dtype, in.shape(), &x, 1)
                                                                         : read_output(args[2], op, *x.dtype);

@@ -293,8 +293,12 @@ def test_errors_are_clear():
         pt.log_softmax(x, axis=-3)
     with pytest.raises(TypeError, match="axis must be an int"):
         pt.softmax(x, 1.0)
-    with pytest.raises(TypeError, match="softmax: dtype int32 is not supported"):
+    with pytest.raises(TypeError, match=r"softmax: dtype int32 is not supported \(supported: float32, float64\)"):
         pt.softmax(np.ones(3, np.int32))
+    with pytest.raises(TypeError, match=r"softmax: unsupported dtype float16 .*\(supported: float32, float64\)"):
+        pt.softmax(np.ones(3, np.float16))
+    with pytest.raises(TypeError, match=r"sigmoid: unsupported dtype float16 .*\(supported: float32, float64\)"):
+        pt.sigmoid(np.ones(3, np.float16))
     with pytest.raises(ValueError, match="does not match the input shape"):
         pt.softmax(x, out=np.empty((4, 3), np.float32))
     with pytest.raises(TypeError):

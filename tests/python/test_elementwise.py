@@ -387,7 +387,15 @@ f32 = np.ones((2, 3), np.float32)
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: pt.add(f32, f32.astype(np.float64)), TypeError, "mixed dtypes float32 and float64"),
-    (lambda: pt.add(f32.astype(np.float16), 1), TypeError, "unsupported dtype float16"),
+    (lambda: pt.add(f32.astype(np.float16), 1), TypeError,
+     r"unsupported dtype float16 for argument 'a' \(supported: float32, float64, int32, int64\)"),
+    # an op without integer kernels names only the dtypes it computes in
+    (lambda: pt.exp(f32.astype(np.float16)), TypeError,
+     r"exp: unsupported dtype float16 for argument 'x' \(supported: float32, float64\)"),
+    (lambda: pt.div(np.ones(3, np.int32), 2), TypeError,
+     r"div: dtype int32 is not supported \(supported: float32, float64\)"),
+    (lambda: pt.exp(f32, out=f32.astype(np.float16)), TypeError,
+     r"unsupported dtype float16 for argument 'out' \(supported: float32\)"),
     (lambda: pt.add(f32.astype(np.uint8), 1), TypeError, "unsupported dtype uint8"),
     (lambda: pt.add(f32.astype(np.complex64), 1), TypeError, "unsupported dtype complex64"),
     (lambda: pt.add(f32.astype(bool), 1), TypeError, "unsupported dtype bool"),
