@@ -49,3 +49,22 @@ endfunction()
 
 # Warnings every target of this project builds with.
 set(PYPERF_TENSOR_WARNINGS -Wall -Wextra -Wpedantic)
+
+# The arch each ISA's kernels are instantiated for, as it appears in their symbols' names.
+set(PYPERF_TENSOR_ISA_TAG_sse2 "xsimd::sse2")
+set(PYPERF_TENSOR_ISA_TAG_avx2 "xsimd::fma3<xsimd::avx2>")
+set(PYPERF_TENSOR_ISA_TAG_avx512 "xsimd::avx512bw")
+
+# pyperf_tensor_check_kernels(<target>): once <target> is built, fails the build if a weak
+# (shared inline) symbol in one of the per-ISA objects pyperf_tensor_add_kernels gave it
+# lacks that ISA's arch in its name: the linker keeps one copy of such a symbol, and could
+# hand AVX-512 code to an AVX2 or SSE2 caller.
+function(pyperf_tensor_check_kernels target)
+  foreach(isa IN LISTS PYPERF_TENSOR_ISAS)
+    add_custom_command(
+      TARGET ${target} POST_BUILD
+      COMMAND sh -c "out=$(\"$0\" -C \"$1\") || exit 2; bad=$(printf '%s\\n' \"$out\" | grep ' [Ww] ' | grep -v -F -- \"$2\"); [ -z \"$bad\" ] || { printf '%s\\n' 'pyperf_tensor: ${target}: ${isa} kernels share inline code with other ISAs:' \"$bad\" >&2; exit 1; }"
+              ${CMAKE_NM} $<TARGET_OBJECTS:${target}_kernels_${isa}> "${PYPERF_TENSOR_ISA_TAG_${isa}}"
+      VERBATIM)
+  endforeach()
+endfunction()
