@@ -60,6 +60,10 @@ set(PYPERF_TENSOR_ISA_TAG_avx512 "xsimd::avx512bw")
 # lacks that ISA's arch in its name: the linker keeps one copy of such a symbol, and could
 # hand AVX-512 code to an AVX2 or SSE2 caller.
 function(pyperf_tensor_check_kernels target)
+  if(NOT CMAKE_NM)
+    message(WARNING "pyperf_tensor: no nm found, ${target}'s per-ISA kernels are not checked for shared inline code")
+    return()
+  endif()
   foreach(isa IN LISTS PYPERF_TENSOR_ISAS)
     add_custom_command(
       TARGET ${target} POST_BUILD
