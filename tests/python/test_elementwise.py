@@ -13,7 +13,7 @@ from hypothesis.extra import numpy as hnp
 
 import pyperf_tensor as pt
 from conftest import DTYPES
-from ops import BINARY, OPS, TERNARY, UNARY, check, ulp_distance
+from ops import ACTIVATIONS_BINARY, BINARY, OPS, TERNARY, UNARY, check, ulp_distance
 from strategies import elements, operands, strided_arrays
 
 
@@ -111,6 +111,37 @@ def test_every_layout_combination(isa, op):
             out = np.empty((53, 37), dtype).T  # a transposed output too
             op.fn(*args, out=out)
             check(op, out, args)
+
+
+@pytest.mark.parametrize("op", BINARY + TERNARY + ACTIVATIONS_BINARY, ids=str)
+def test_rows_read_in_both_directions(isa, op):
+    """Rows where one input is read backward (x[:, ::-1]) and another forward, beside a
+    column (a value broadcast along the row) or a Python scalar: the reversed walk with
+    each input's direction tested per register. Rows long enough for whole registers,
+    starting off a register's alignment, with partial registers at both ends; NumPy's
+    answer, and the same bits as from contiguous copies."""
+    for dtype in op.dtypes:
+        for rows, cols in ((5, 53), (3, 1100)):
+            views = _layouts(dtype, rows, cols)
+            scalar = np.dtype(dtype).type(1.5 if np.dtype(dtype).kind == "f" else 3)
+
+            def kinds(f):  # f(values) for one operand's place
+                x = f(views["contiguous"])
+                return {"backward": x[:, ::-1], "forward": x, "column": f(views["column"]), "scalar": f(scalar)}
+
+            places = [kinds(lambda v: v)] * op.arity
+            if op.name == "clip":  # lo < hi
+                places = [places[0], kinds(lambda v: -abs(v) - 1), kinds(lambda v: abs(v) + 1)]
+            for combo in itertools.product(places[0], repeat=op.arity):
+                if "backward" not in combo or "forward" not in combo:
+                    continue  # one direction: the walks other tests cover
+                args = [place[k] for place, k in zip(places, combo)]
+                args = [a.item() if k == "scalar" else a for a, k in zip(args, combo)]
+                got = np.full((rows, cols), 7, dtype)
+                op.fn(*args, out=got)
+                check(op, got, args)
+                copies = [np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a for a in args]
+                assert got.tobytes() == op.fn(*copies).tobytes(), combo
 
 
 @pytest.mark.parametrize("name", ["neg", "add", "fma", "clip", "exp"])

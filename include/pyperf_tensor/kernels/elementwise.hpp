@@ -380,10 +380,13 @@ namespace pyperf_tensor::kernels
         // How a row's inputs are read. contiguous rows have a row per broadcast pattern
         // (Splat); reversed ones (x[:, ::-1]: one load and a lane reversal) and, for
         // ternary ops, even ones (x[:, ::2]: two loads and a shuffle) one per pattern
-        // with a single array input; strided rows (any other strides, several such
-        // arrays, or such rows of approximate ops, whose arithmetic hides the tests: exp
-        // reversed 1.16-1.2x contiguous either way) have one row that tests each input's
-        // stride per register: 0 (broadcast), 1 (a load), else load_strided. A strided
+        // with a single array input. unit rows (every input at stride 0, 1 or -1, some
+        // forward and some backward: x[:, ::-1] + y) have one row that tests each
+        // input's stride per register for those three; strided rows (any other strides,
+        // several arrays at stride 2, or approximate ops' rows other than contiguous and
+        // reversed ones) one that tests it for 0 (broadcast), 1 (a load), else
+        // load_strided. exp(x[:, ::-1]) took 1.41x its contiguous time on the strided
+        // row, 1.28x on the reversed one (C++, 1000x1000 float32, 1 thread). A strided
         // row per broadcast pattern as well doubled the kernels' compile time (avx512:
         // 1 min 11 s -> 2 min 16 s). mirrored rows are reversed ones walked from their
         // end, for rows from memory (below, dispatch_row).
@@ -391,6 +394,7 @@ namespace pyperf_tensor::kernels
         {
             contiguous,
             reversed,
+            unit,
             strided,
             mirrored,
             even
@@ -415,7 +419,7 @@ namespace pyperf_tensor::kernels
             constexpr bool mirrored = Walk == walk::mirrored;
             constexpr walk read_walk = mirrored ? walk::contiguous : Walk; // how inputs are read
             const std::array<B, sizeof...(K)> splat{
-                B((Walk == walk::strided || Splat & (1u << K)) && s[K] == 0 ? *in[K] : T{})...};
+                B((Walk == walk::strided || Walk == walk::unit || Splat & (1u << K)) && s[K] == 0 ? *in[K] : T{})...};
             auto read = [&](index_t i, auto tag, auto k)
             {
                 using V = typename decltype(tag)::type;
@@ -430,7 +434,7 @@ namespace pyperf_tensor::kernels
                     // where the walk has one: load_part's other stride cases then vanish
                     // from the row's code.
                     constexpr index_t c = read_walk == walk::contiguous ? 1 : read_walk == walk::even ? 2 : -1;
-                    if constexpr (read_walk != walk::strided)
+                    if constexpr (read_walk != walk::strided && read_walk != walk::unit)
                         return simd::load_part<V>(in[k_] + i * c, c, tag.k, in[k_][i * c]);
                     else
                         return s[k_] == 0 ? splat[k_]
@@ -440,6 +444,10 @@ namespace pyperf_tensor::kernels
                     return simd::load_strided<V>(in[k_] - i, -1); // a load, lanes reversed
                 else if constexpr (read_walk == walk::even)
                     return simd::load_strided<V>(in[k_] + 2 * i, 2); // two loads, even lanes
+                else if constexpr (read_walk == walk::unit)
+                    return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
+                           : s[k_] == 0 ? splat[k_]
+                                        : simd::load_strided<V>(in[k_] - i, -1);
                 else if constexpr (read_walk == walk::strided)
                     return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
                            : s[k_] == 0 ? splat[k_]
@@ -513,12 +521,13 @@ namespace pyperf_tensor::kernels
                         return dispatch_row<Arch, pow_constant_op, T, Stream>(
                             twin, in, s, out, n, std::integer_sequence<unsigned, Masks...>{});
             unsigned splat = 0;
-            bool contiguous = true, reversed = true;
+            bool contiguous = true, reversed = true, unit = true;
             for (std::size_t k = 0; k < N; ++k)
             {
                 splat |= s[k] == 0 ? 1u << k : 0u;
                 contiguous = contiguous && (s[k] == 0 || s[k] == 1);
                 reversed = reversed && (s[k] == 0 || s[k] == -1);
+                unit = unit && (s[k] == 0 || s[k] == 1 || s[k] == -1);
             }
             auto run = [&](auto w)
             {
@@ -553,17 +562,19 @@ namespace pyperf_tensor::kernels
             // read backward / forward / forward with the output written backward:
             // 4000x4000 5.6-6.2 / 2.8-3.0 / 3.4 ms, 3008x3008 3.3-3.8 / 1.5-1.6 / 1.8; in
             // cache (1008x1008) forward with the output backward took 1.35x as long, so
-            // rows in cache keep the reversed walk (approximate ops: the strided one).
+            // rows in cache keep the reversed walk.
             if constexpr (Stream)
                 if (one_reversed)
                 {
                     std::array<const T*, N> forward = in;
-                    std::array<index_t, N> unit = s;
+                    std::array<index_t, N> forward_s = s;
                     for (std::size_t k = 0; k < N; ++k)
                         if (s[k] == -1)
-                            forward[k] = in[k] - (n - 1), unit[k] = 1;
-                    return one_array(std::integral_constant<walk, walk::mirrored>{}, forward, unit);
+                            forward[k] = in[k] - (n - 1), forward_s[k] = 1;
+                    return one_array(std::integral_constant<walk, walk::mirrored>{}, forward, forward_s);
                 }
+            if (one_reversed)
+                return one_array(std::integral_constant<walk, walk::reversed>{}, in, s);
             // A row at stride 2 among two broadcasts: the strided row's per-register tests
             // of each input's stride made clip(x[:, ::2], lo, hi) 2.07x its contiguous time
             // where neg(x[:, ::2]) took 1.64x (Python, 1000x1000 float32, 1 thread). With
@@ -572,8 +583,13 @@ namespace pyperf_tensor::kernels
             // kernels' compile time.
             if constexpr (!approximate_v<Op>)
             {
-                if (one_reversed)
-                    return one_array(std::integral_constant<walk, walk::reversed>{}, in, s);
+                // Inputs in both directions (x[:, ::-1] + y): the strided row's tests made
+                // them 1.35-1.6x contiguous on 2 threads, the unit row's 1.15-1.27x (C++,
+                // 1000x1000 float32, 1 thread 1.12-1.36x -> 1.0-1.35x, fma the slowest).
+                // It tests for 0 at run time: a row per broadcast pattern, as the one-array
+                // walks have, made the AVX-512 kernels' compile 1.31x as long, this 1.09-1.11x.
+                if (unit)
+                    return row<Arch, Op, T, Stream, 0, walk::unit>(op, in, s, out, n, std::make_index_sequence<N>{});
                 if constexpr (N >= 3)
                     if (one_array_input && s[__builtin_ctz(~splat)] == 2) // the array input's stride
                         return one_array(std::integral_constant<walk, walk::even>{}, in, s);
