@@ -8,4 +8,4 @@ namespace pyperf_tensor::bindings
     void register_elementwise(pybind11::module_& m);
     void register_reduce(pybind11::module_& m);
     void register_activation(pybind11::module_& m);
-}
+} // namespace pyperf_tensor::bindings
