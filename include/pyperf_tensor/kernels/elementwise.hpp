@@ -444,14 +444,15 @@ namespace pyperf_tensor::kernels
                     return simd::load_strided<V>(in[k_] - i, -1); // a load, lanes reversed
                 else if constexpr (read_walk == walk::even)
                     return simd::load_strided<V>(in[k_] + 2 * i, 2); // two loads, even lanes
-                else if constexpr (read_walk == walk::unit)
+                else if constexpr (read_walk == walk::unit || read_walk == walk::strided)
+                {
+                    // unit rows' third case is -1 (a load, lanes reversed), a constant, so
+                    // that load_strided's other cases vanish from their code
+                    const index_t step = read_walk == walk::unit ? -1 : s[k_];
                     return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
                            : s[k_] == 0 ? splat[k_]
-                                        : simd::load_strided<V>(in[k_] - i, -1);
-                else if constexpr (read_walk == walk::strided)
-                    return s[k_] == 1   ? V::load_unaligned(in[k_] + i)
-                           : s[k_] == 0 ? splat[k_]
-                                        : simd::load_strided<V>(in[k_] + i * s[k_], s[k_]);
+                                        : simd::load_strided<V>(in[k_] + i * step, step);
+                }
                 else
                     return V::load_unaligned(in[k_] + i);
             };
@@ -584,8 +585,8 @@ namespace pyperf_tensor::kernels
             if constexpr (!approximate_v<Op>)
             {
                 // Inputs in both directions (x[:, ::-1] + y): the strided row's tests made
-                // them 1.35-1.6x contiguous on 2 threads, the unit row's 1.15-1.27x (C++,
-                // 1000x1000 float32, 1 thread 1.12-1.36x -> 1.0-1.35x, fma the slowest).
+                // them 1.35-1.6x contiguous on 2 threads, the unit row's 1.14-1.27x (C++,
+                // 1000x1000 float32; 1 thread 1.12-1.63x -> 1.00-1.35x, fma the slowest).
                 // It tests for 0 at run time: a row per broadcast pattern, as the one-array
                 // walks have, made the AVX-512 kernels' compile 1.31x as long, this 1.09-1.11x.
                 if (unit)
