@@ -23,9 +23,10 @@ examples:
 	      -DPython_EXECUTABLE=$(CURDIR)/$(PY) -Dpybind11_DIR=$$($(PY) -m pybind11 --cmakedir)
 	cmake --build build/mandelbrot -j $(JOBS)
 
-# doctest once per ISA + the find_package / add_subdirectory consumers.
+# doctest once per ISA + the find_package / add_subdirectory / Conan consumers.
 test-cpp:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPYPERF_TENSOR_BUILD_TESTS=ON
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPYPERF_TENSOR_BUILD_TESTS=ON \
+	      -DPYPERF_TENSOR_TEST_CONAN=ON
 	cmake --build $(BUILD) -j $(JOBS)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
