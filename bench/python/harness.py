@@ -9,6 +9,8 @@ time of the rounds is reported. Speed-ups are peer_time / our_time (> 1: we are 
 A row may carry a baseline, another call of ours (the same op on contiguous inputs, or
 softmax along the other axis), timed in the same rounds: its ratio is then measured side by
 side, not against a row timed a second earlier or later when the machine may have changed.
+Rows on more than one thread also time our call on one thread in the same rounds (the pool
+resized during the untimed lead-in): `own_scaling` = that time / ours.
 """
 
 import json
@@ -32,6 +34,7 @@ except ImportError:  # the benchmark still runs; torch columns stay empty
 
 OURS = "pyperf_tensor"
 BASELINE = OURS + " (baseline)"
+ONE_THREAD = OURS + " (1 thread)"
 # Untimed run of an implementation before each of its timed batches. PyTorch's OpenMP
 # workers keep spinning ~10 ms after its last parallel region and take the cores from
 # whoever runs next (measured here); 20 ms lets them settle for every implementation.
@@ -80,15 +83,27 @@ class Bench:
         impls = {k: v for k, v in impls.items() if v is not None}
         if baseline:
             impls[BASELINE] = baseline[1]
-        plans = {name: _calibrate(fn, self.batch_seconds) for name, fn in impls.items()}
+        if threads > 1:
+            impls[ONE_THREAD] = impls[OURS]
+
+        def ready(name):  # our thread count for this implementation (a no-op when unchanged)
+            pt.set_num_threads(1 if name == ONE_THREAD else threads)
+
+        plans = {}
+        for name, fn in impls.items():
+            ready(name)
+            plans[name] = _calibrate(fn, self.batch_seconds)
         samples = {name: [] for name in impls}
         for _ in range(self.rounds):
             for name, fn in impls.items():
                 number, lead_in = plans[name]
+                ready(name)
                 _time_batch(fn, lead_in)
                 samples[name].append(_time_batch(fn, number))
+        pt.set_num_threads(threads)
         times = {name: statistics.median(s) for name, s in samples.items()}
         base = times.pop(BASELINE, None)
+        one_thread = times.pop(ONE_THREAD, None)
         row = {
             "family": family, "op": op, "case": case, "shape": "x".join(map(str, shape)), "dtype": str(np.dtype(dtype)),
             "threads": threads, "isa": pt.simd_info()["selected"],
@@ -97,6 +112,8 @@ class Bench:
         }
         if base is not None:
             row.update({f"us_{baseline[0]}": base * 1e6, f"vs_{baseline[0]}": times[OURS] / base})
+        if one_thread is not None:
+            row.update(us_one_thread=one_thread * 1e6, own_scaling=one_thread / times[OURS])
         if bytes_moved:
             level, limit = bandwidth_limit(bytes_moved, threads)
             gbs = bytes_moved / times[OURS] / 1e9
@@ -138,6 +155,7 @@ class Bench:
 def format_row(r):
     peers = "  ".join(f"{p} {r['us'][p]:9.1f} us ({r['speedup'][p]:5.2f}x)" for p in r["speedup"])
     extra = f"  {r['gbs']:6.0f} GB/s = {r['of_limit']:4.0%} of {r['limit']}" if "gbs" in r else ""
+    extra += f"  {r['own_scaling']:.2f}x own 1 thread" if "own_scaling" in r else ""
     return (f"{r['op']:>10} {r['case']:<14} {r['shape']:>10} {r['dtype']:>8} T{r['threads']}  "
             f"ours {r['us'][OURS]:9.1f} us  {peers}{extra}")
 
