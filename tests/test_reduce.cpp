@@ -114,3 +114,15 @@ TEST_CASE("max, min, argmax, argmin find the first extremum or NaN anywhere in l
             CHECK(pt::argmin(v).data()[0] == at);
         }
 }
+
+TEST_CASE("argmax and argmin return indices beyond float32's 2^24 exactly")
+{
+    // The ops layer once passed indices through the input's type: 2^24 + 1 came back as 2^24.
+    const pt::index_t n = (pt::index_t{1} << 24) + 3;
+    pt::tensor<float> a(pt::dims{n});
+    std::fill_n(a.data(), n, 0.0f);
+    a.data()[n - 2] = -1.0f;
+    CHECK(pt::argmin(a).data()[0] == n - 2);
+    a.data()[n - 2] = 1.0f;
+    CHECK(pt::argmax(a, 0).data()[0] == n - 2);
+}

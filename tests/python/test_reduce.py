@@ -249,6 +249,23 @@ def test_extremum_and_its_first_position_anywhere_in_a_run(isa, dtype):
         np.testing.assert_array_equal(getattr(pt, fn)(m, axis=-1), getattr(np, fn)(m, axis=-1), err_msg=fn)
 
 
+def test_argmax_indices_beyond_float32_precision():
+    """Indices above 2^24 that float32 cannot hold (they were rounded to one through the
+    ops layer: argmin at 2^24 + 1 came back as 2^24), along one axis and for axis=None."""
+    n = (1 << 24) + 3
+    for dtype in (np.float32, np.int32):
+        x = np.zeros(n, dtype)
+        for at in (n - 2, n - 1):
+            x[at] = -1
+            assert pt.argmin(x) == at and pt.argmin(x, axis=0) == at
+            assert pt.argmax(-x) == at
+            x[at] = 0
+    m = np.zeros((1, n), np.float32)
+    m[0, n - 2] = 7
+    np.testing.assert_array_equal(pt.argmax(m, axis=1), [n - 2])
+    assert pt.argmax(m.T) == n - 2  # the C-order index of a transposed view
+
+
 def test_result_types_follow_numpy():
     f32, i32 = np.ones((3, 4), np.float32), np.ones((3, 4), np.int32)
     assert pt.sum(f32).dtype == np.float32 and pt.mean(f32).dtype == np.float32

@@ -359,11 +359,14 @@ namespace pyperf_tensor
         auto pass_and_write = [&](auto op, kernels::reduce_kernel<T> kernel, auto f, const double* centers = nullptr)
         {
             const auto r = detail::reduce_pass<decltype(op)>(p, kernel, in.data(), centers);
+            // Not one ?: for the two: its common type would round float32 indices above 2^24.
             write(
                 [&](index_t i)
                 {
-                    return f(decltype(op)::arg ? r.index[static_cast<std::size_t>(i)]
-                                               : r.value[static_cast<std::size_t>(i)]);
+                    if constexpr (decltype(op)::arg)
+                        return f(r.index[static_cast<std::size_t>(i)]);
+                    else
+                        return f(r.value[static_cast<std::size_t>(i)]);
                 });
         };
         auto as_is = [](auto v) { return v; };
