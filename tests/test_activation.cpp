@@ -61,6 +61,52 @@ TEST_CASE("pointwise activations are accurate in float32 across their range")
           <= 4);
 }
 
+TEST_CASE("float32 tanh is within NumPy's 2-ULP bound on every binade and at the edges of its intervals")
+{
+    // NumPy's validation sets allow 2 ULP from the correctly rounded value. The AVX-512
+    // kernel is a polynomial per interval (scripts/fit_tanh.py): its intervals' ends, the
+    // clamp of b at 8 (a = 7.5) and of a at 10 get 256 floats on either side each.
+    std::vector<float> xs;
+    for (int e = -149; e <= 3; ++e)
+        for (int k = 0; k < 2048; ++k)
+            xs.push_back(std::ldexp(1.0f + static_cast<float>(k) / 2048, e));
+    for (const float edge : {0.125f, 0.25f, 0.375f, 0.5f, 0.75f, 1.0f, 1.25f, 1.5f, 2.0f, 2.5f, 3.0f, 3.5f, 4.5f,
+                             5.5f, 6.5f, 7.5f, 10.0f, 9.0105f})
+    {
+        float v = edge;
+        for (int k = 0; k < 256; ++k)
+            v = std::nextafter(v, 0.0f);
+        for (int k = 0; k < 513; ++k, v = std::nextafter(v, 100.0f))
+            xs.push_back(v);
+    }
+    const std::size_t n = xs.size();
+    for (std::size_t i = 0; i < n; ++i)
+        xs.push_back(-xs[i]);
+    pt::tensor<float> x(pt::dims{static_cast<pt::index_t>(xs.size())});
+    std::copy(xs.begin(), xs.end(), x.data());
+    const auto y = pt::tanh(x);
+    double worst = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i)
+    {
+        const float want = static_cast<float>(std::tanh(static_cast<long double>(xs[i])));
+        const float ulp = std::nextafter(std::fabs(want), 2.0f) - std::fabs(want);
+        worst = std::max(worst, std::fabs(static_cast<double>(y.data()[i]) - want) / ulp);
+    }
+    CHECK(worst <= 2);
+    // tanh(x) = x below 2^-12 (subnormals included); signed zeros, infinities, NaN.
+    pt::tensor<float> edge(pt::dims{7}, {1e-40f, -3e-39f, 2.4e-4f, -0.0f, std::numeric_limits<float>::infinity(),
+                                         -std::numeric_limits<float>::infinity(),
+                                         std::numeric_limits<float>::quiet_NaN()});
+    const auto r = pt::tanh(edge);
+    CHECK(r.data()[0] == 1e-40f);
+    CHECK(r.data()[1] == -3e-39f);
+    CHECK(r.data()[2] == 2.4e-4f);
+    CHECK((r.data()[3] == 0.0f && std::signbit(r.data()[3])));
+    CHECK(r.data()[4] == 1.0f);
+    CHECK(r.data()[5] == -1.0f);
+    CHECK(std::isnan(r.data()[6]));
+}
+
 TEST_CASE("float64 tanh is within 2.5 ULP of the exact value, saturation and tiny inputs included")
 {
     // The float32 formula in double (2.498 ULP at worst over 8 million random inputs on
