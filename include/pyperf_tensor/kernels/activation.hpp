@@ -469,9 +469,9 @@ namespace pyperf_tensor::kernels
         }
     };
 
-    // tanh: -em / (2 + em) with em = expm1(-2|x|), one formula over the whole range (no
-    // cancellation near 0, no overflow), float32 and float64 (within NumPy's
-    // validation-set bound, 2 ULP).
+    // tanh: float32 on AVX-512 a polynomial per interval (tanh_f32); elsewhere -em / (2 + em)
+    // with em = expm1(-2|x|), one formula over the whole range (no cancellation near 0, no
+    // overflow). Within NumPy's validation-set bound, 2 ULP.
     struct tanh_op
     {
         PYPERF_TENSOR_ACTIVATION(tanh, true)
