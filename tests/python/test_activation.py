@@ -60,6 +60,18 @@ def test_float64_gelu_sweep(isa):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["tanh", "silu", "gelu", "gelu_tanh"])
+def test_results_rounding_to_zero_keep_the_sign_of_x(isa, name, dtype):
+    """f(-0) = -0 and f(+0) = +0 for the activations that are odd at 0 (as PyTorch and the
+    NumPy formulas give), and a negative input whose result rounds to 0 gives -0."""
+    tiny = np.finfo(dtype).smallest_subnormal
+    x = np.array([-0.0, 0.0, -tiny, tiny], dtype)
+    got = POINTWISE[name].fn(x)
+    np.testing.assert_array_equal(np.signbit(got), [True, False, True, False])
+    assert np.all(np.abs(got) <= tiny)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_no_overflow_and_nan_stays_nan(isa, dtype):
     big = np.array([-1e4, -1e3, -100, 100, 1e3, 1e4], dtype)
     with np.errstate(all="ignore"):

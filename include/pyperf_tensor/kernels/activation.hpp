@@ -320,7 +320,7 @@ namespace pyperf_tensor::kernels
             const B a = xsimd::min(B(T(10)), xsimd::abs(x)); // 1 - Phi(-10) rounds to 1; NaN kept
             const B h = a * a;
             const B l = simd::product_error(a, a, h); // a * a == h + l exactly
-            B xe;                                     // x * Phi(-|x|)
+            B ae;                                     // a * Phi(-a)
             if constexpr (std::is_same<T, float>::value)
             {
                 // exp(-(h + l)/2) = 2^n (1 + p), p = expm1(r) (expm1_f32), applied to
@@ -328,19 +328,23 @@ namespace pyperf_tensor::kernels
                 // has three. The exponent's side is kept doubled (u = 2r, so -h and -l need no
                 // halving; 2^(n-1) (2m + m 2p)): the same bits, two multiplications fewer.
                 const B q = horner(a, F::q);
-                const B m = x * B(F::c) * (q / simd::fma(a, q, horner(a, F::p))); // x C q could overflow
+                const B m = a * B(F::c) * (q / simd::fma(a, q, horner(a, F::p)));
                 B n;
                 const B u = reduce_f32<-1>(h ^ B(-0.0f), n) - l;  // exp(-h/2): -h in [-100, 0]
                 const B v = simd::fma(m, expm1_f32<1>(u), m + m); // 2 m exp(r)
-                xe = times_exp2_int_f32(v, n - B(1.0f));          // 2^(n-1) >= 2^-74: exact
+                ae = times_exp2_int_f32(v, n - B(1.0f));          // 2^(n-1) >= 2^-74: exact
             }
             else
             {
                 const B t = B(T(1)) / simd::fma(a, B(T(0.5)), B(T(1)));
                 const B tr = t * horner(simd::fma(t, B(F::scale), B(F::shift)), F::c);
-                xe = x * simd::fma(tr, l * B(T(-0.5)), tr) * simd::exp(h * B(-0.5)); // x t R(t) (1 - l/2) exp(-h/2)
+                ae = a * simd::fma(tr, l * B(T(-0.5)), tr) * simd::exp(h * B(-0.5)); // a t R(t) (1 - l/2) exp(-h/2)
             }
-            return xsimd::select(x < B(T(0)), xe, x - xe);
+            // x Phi(x) is -a Phi(-a) for x < 0 and x - a Phi(-a) for x >= 0: max(x, 0) - ae, no
+            // compare and select (max returns its 2nd operand, x, for NaN), and x's sign or-ed
+            // in, so that a negative x whose result rounds to 0 (-0 itself, -2^-149) gives -0.
+            // x > 10 gives x - 10 Phi(-10) = x, as x - x Phi(-x) did.
+            return (xsimd::max(B(T(0)), x) - ae) | (x & B(T(-0.0)));
         }
 
         // float32 tanh-GELU as x * sigmoid(s), s = x (k1 + k2 x^2) (k1 = 2 sqrt(2/pi),
