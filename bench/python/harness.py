@@ -86,7 +86,8 @@ class Bench:
         if threads > 1:
             impls[ONE_THREAD] = impls[OURS]
 
-        def ready(name):  # our thread count for this implementation (a no-op when unchanged)
+        def ready(name):  # every thread count again before each batch (no-ops when unchanged)
+            set_threads(threads)
             pt.set_num_threads(1 if name == ONE_THREAD else threads)
 
         plans = {}
