@@ -63,9 +63,10 @@ TEST_CASE("pointwise activations are accurate in float32 across their range")
 
 TEST_CASE("float32 tanh is within NumPy's 2-ULP bound on every binade and at the edges of its intervals")
 {
-    // NumPy's validation sets allow 2 ULP from the correctly rounded value. The AVX-512
-    // kernel is a polynomial per interval (scripts/fit_tanh.py): its intervals' ends, the
-    // clamp of b at 8 (a = 7.5) and of a at 10 get 256 floats on either side each.
+    // NumPy's validation sets allow 2 ULP from the correctly rounded value. The AVX-512 and
+    // AVX2 kernels are a polynomial per interval (scripts/fit_tanh.py): the intervals' ends
+    // (AVX2's are among AVX-512's), the clamp of b at 8 (a = 7.5) and of a at 10 get 256
+    // floats on either side each.
     std::vector<float> xs;
     for (int e = -149; e <= 3; ++e)
         for (int k = 0; k < 2048; ++k)

@@ -157,23 +157,32 @@ namespace pyperf_tensor::kernels
             return nem / (B(2.0f) - nem) | sign;
         }
 
-        // float32 tanh on AVX-512: tanh(a), a = |x| clamped at 10, is a degree-5 polynomial
-        // in t = a - start on 16 intervals ([0, 1/8), ... four per octave of a + 1/2, the
-        // last [6.5, 10], where the polynomial reaches 1.0f), each fitted for relative error
-        // (scripts/fit_tanh.py). The interval comes from the bits of b = min(a + 1/2, 8 - ulp):
-        // its exponent and two leading mantissa bits are bits 21-24, which vpermps reads
-        // after a shift, and `start` is b with the rest cleared, minus 1/2; t is exact, and
-        // t = a on [0, 1/8), whose polynomial has no constant term (relative accuracy down to
-        // the subnormals). NaN stays NaN (t is NaN). Six vpermps and five fmas, no division:
-        // 257 -> 217 us at 1000x1000 (C++, 1 thread), within 1.31 ULP of the exact value on
-        // every float32 (tanh_f32_expm1: 2.5). The permutes are now the limit: one 16-entry
-        // lookup costs about two fmas' time here, so a shorter polynomial on more intervals
-        // (degree 4 needs 32: vpermt2ps) or a 4-entry in-lane vpermilps for the top
-        // coefficients was no faster. On AVX2 the 16-entry lookups take two vpermps and a
-        // blend each, and the division-based form stays faster (374 against 395 us).
-        template <class B>
+        // float32 tanh on AVX-512 and AVX2: tanh(a), a = |x| clamped at 10, is one polynomial
+        // in t = a - start on each of 16 intervals (AVX-512, degree 5: [0, 1/8), ... four per
+        // octave of a + 1/2, the last [6.5, 10]) or 8 (AVX2, degree 7: two per octave), each
+        // fitted for relative error (scripts/fit_tanh.py), its coefficients looked up with
+        // one vpermps each. The interval comes from the bits of b = min(a + 1/2, 8 - ulp):
+        // its exponent and leading mantissa bits are its bits from `shift` up, which vpermps
+        // reads after a shift, and `start` is b with the bits below cleared, minus 1/2; t is
+        // exact, and t = a on the first interval, whose polynomial has no constant term
+        // (relative accuracy down to the subnormals). The polynomial reaches 1.0f at 10. NaN
+        // stays NaN (t is NaN). No division, no select. C++ 1000x1000, 1 thread: AVX-512
+        // 257 -> 217 us, AVX2 350-362 -> 313 us; within 1.31 ULP of the exact value on every
+        // float32 (tanh_f32_expm1: 2.5). The permutes are the limit now: one 16-entry lookup
+        // costs about two fmas' time here, so degree 4 on 32 intervals (vpermt2ps) or a
+        // 4-entry in-lane vpermilps for the top coefficients was no faster; 16 intervals on
+        // AVX2 (two vpermps and a blend per lookup) were slower than the division (395 us).
+        // SSE2 (no variable permute) keeps tanh_f32_expm1.
+        template <class B, std::size_t Bytes = sizeof(B)>
         struct tanh_fit
         {
+            static constexpr bool available = false;
+        };
+        template <class B>
+        struct tanh_fit<B, 64>
+        {
+            static constexpr bool available = true;
+            static constexpr unsigned shift = 21;
             // Row j: coefficient j (highest degree first) of each interval, in vpermps order.
             alignas(64) static constexpr float c[6][16] = {
                 {0.0034432776737958193f, 0.003976147156208754f, 0.0019167449790984392f, 0.000771511229686439f,
@@ -202,20 +211,48 @@ namespace pyperf_tensor::kernels
                  0.6351489424705505f, 0.7615941762924194f, 0.8482836484909058f},
             };
         };
+#if defined(__AVX2__)
+        template <class B>
+        struct tanh_fit<B, 32>
+        {
+            static constexpr bool available = true;
+            static constexpr unsigned shift = 22;
+            alignas(32) static constexpr float c[8][8] = {
+                {-0.0007605103310197592f, 8.676567085785791e-05f, 7.025938884908101e-06f, 1.8520070810268408e-08f,
+                 -0.04426993057131767f, 0.01203683391213417f, 0.02160545438528061f, -0.004397276323288679f},
+                {0.002723628655076027f, -0.0006824422744102776f, -7.415778964059427e-05f, -3.5765748407357023e-07f,
+                 -0.004410536028444767f, -0.07948490232229233f, -0.040060266852378845f, 0.022769497707486153f},
+                {0.0006265889387577772f, 0.002811091486364603f, 0.0003622210642788559f, 2.9153700324968668e-06f,
+                 0.13417702913284302f, 0.07433846592903137f, -0.03231704235076904f, -0.04759235307574272f},
+                {-0.026378795504570007f, -0.008022800087928772f, -0.0011068256571888924f, -1.3154311091057025e-05f,
+                 -7.885742525104433e-05f, 0.13945241272449493f, 0.16593749821186066f, 0.027965689077973366f},
+                {0.088152676820755f, 0.01701418124139309f, 0.0023713493719697f, 3.62330065399874e-05f,
+                 -0.3333298861980438f, -0.25693804025650024f, -0.09436450153589249f, 0.10357632488012314f},
+                {-0.1636059731245041f, -0.02623537927865982f, -0.0036242904607206583f, -6.28849447821267e-05f,
+                 -5.57722366067992e-08f, -0.23022757470607758f, -0.36342090368270874f, -0.3198484480381012f},
+                {0.18070842325687408f, 0.026592181995511055f, 0.0036399904638528824f, 6.608075636904687e-05f, 1.0f,
+                 0.9400148391723633f, 0.7864475250244141f, 0.41997429728507996f},
+                {0.9051482677459717f, 0.9866142868995667f, 0.9981778860092163f, 0.9999666213989258f, 0.0f,
+                 0.24491865932941437f, 0.46211716532707214f, 0.7615941762924194f},
+            };
+        };
+#endif
 
         template <class B>
         PYPERF_TENSOR_INLINE B tanh_f32(const B& x) noexcept
         {
-            if constexpr (simd::detail::is_zmm<B>())
+            using F = tanh_fit<B>;
+            if constexpr (F::available)
             {
                 using U = xsimd::batch<std::uint32_t, typename B::arch_type>;
                 const B a = xsimd::abs(x);
                 const U bits = xsimd::bitwise_cast<U>(xsimd::min(a + B(0.5f), B(7.99999952f)));
-                const U i = bits >> 21; // vpermps reads the low 4 bits
-                const B t = xsimd::min(B(10.0f), a) - (xsimd::bitwise_cast<B>(bits & U(~0x1FFFFFu)) - B(0.5f));
-                B p = simd::detail::lookup16<B>(tanh_fit<B>::c[0], i);
-                for (std::size_t j = 1; j < 6; ++j)
-                    p = simd::fma(p, t, simd::detail::lookup16<B>(tanh_fit<B>::c[j], i));
+                const U i = bits >> F::shift; // vpermps reads the low bits
+                const B start = xsimd::bitwise_cast<B>(bits & U(~((1u << F::shift) - 1))) - B(0.5f);
+                const B t = xsimd::min(B(10.0f), a) - start;
+                B p = simd::detail::lookup_lanes<B>(F::c[0], i);
+                for (std::size_t j = 1; j < std::extent<decltype(F::c)>::value; ++j)
+                    p = simd::fma(p, t, simd::detail::lookup_lanes<B>(F::c[j], i));
                 return p | (x & B(-0.0f));
             }
             else
@@ -491,9 +528,9 @@ namespace pyperf_tensor::kernels
         }
     };
 
-    // tanh: float32 on AVX-512 a polynomial per interval (tanh_f32); elsewhere -em / (2 + em)
-    // with em = expm1(-2|x|), one formula over the whole range (no cancellation near 0, no
-    // overflow). Within NumPy's validation-set bound, 2 ULP.
+    // tanh: float32 on AVX-512 and AVX2 a polynomial per interval (tanh_f32); on SSE2 and
+    // in float64 -em / (2 + em) with em = expm1(-2|x|), one formula over the whole range (no
+    // cancellation near 0, no overflow). Within NumPy's validation-set bound, 2 ULP.
     struct tanh_op
     {
         PYPERF_TENSOR_ACTIVATION(tanh, true)

@@ -335,6 +335,28 @@ namespace pyperf_tensor::simd
             return D::load_aligned(v);
         }
 
+        // t[i mod D::size] for each lane of i (32-bit lanes) from a table of one register's
+        // float lanes: one vpermps on AVX-512 (16 entries) and AVX2 (8); lane by lane elsewhere.
+        template <class D, class U>
+        PYPERF_TENSOR_INLINE D lookup_lanes(const float (&t)[D::size], const U& i) noexcept
+        {
+            static_assert(std::is_same<typename D::value_type, float>::value, "float lanes");
+#if defined(__AVX512F__)
+            if constexpr (detail::is_zmm<D>())
+                return D(_mm512_permutexvar_ps(i, _mm512_load_ps(t)));
+#endif
+#if defined(__AVX2__)
+            if constexpr (sizeof(D) == 32)
+                return D(_mm256_permutevar8x32_ps(_mm256_load_ps(t), i));
+#endif
+            alignas(64) typename U::value_type k[D::size];
+            alignas(64) float v[D::size];
+            i.store_aligned(k);
+            for (std::size_t j = 0; j < D::size; ++j)
+                v[j] = t[k[j] % D::size];
+            return D::load_aligned(v);
+        }
+
         // e = n ln2/16 + r_hi with n integral and |r_hi| <= ln2/32 (r_hi exact for |e| < 2^13:
         // ln2_16_hi has 36 bits), and 2^(n/16) = scale (1 + tail) from the tables. Valid
         // where 2^(n/16) is a normal double.
