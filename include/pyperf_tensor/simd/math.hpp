@@ -341,10 +341,8 @@ namespace pyperf_tensor::simd
         PYPERF_TENSOR_INLINE D lookup_lanes(const float (&t)[D::size], const U& i) noexcept
         {
             static_assert(std::is_same<typename D::value_type, float>::value, "float lanes");
-#if defined(__AVX512F__)
             if constexpr (detail::is_zmm<D>())
-                return D(_mm512_permutexvar_ps(i, _mm512_load_ps(t)));
-#endif
+                return lookup16<D>(t, i);
 #if defined(__AVX2__)
             if constexpr (sizeof(D) == 32)
                 return D(_mm256_permutevar8x32_ps(_mm256_load_ps(t), i));
