@@ -167,8 +167,8 @@ namespace pyperf_tensor::kernels
         // exact, and t = a on the first interval, whose polynomial has no constant term
         // (relative accuracy down to the subnormals). The polynomial reaches 1.0f at 10. NaN
         // stays NaN (t is NaN). No division, no select. C++ 1000x1000, 1 thread: AVX-512
-        // 257 -> 217 us, AVX2 350-362 -> 313 us; within 1.31 ULP of the exact value on every
-        // float32 (tanh_f32_expm1: 2.5). The permutes are the limit now: one 16-entry lookup
+        // 257 -> 217 us, AVX2 374 -> 315 us; within 1.31 ULP (AVX2: 1.28) of the exact value
+        // on every float32 (tanh_f32_expm1: 2.5). The permutes are the limit now: one lookup
         // costs about two fmas' time here, so degree 4 on 32 intervals (vpermt2ps) or a
         // 4-entry in-lane vpermilps for the top coefficients was no faster; 16 intervals on
         // AVX2 (two vpermps and a blend per lookup) were slower than the division (395 us).
