@@ -41,9 +41,10 @@ ONE_THREAD = OURS + " (1 thread)"
 LEAD_IN_SECONDS = 0.02
 
 
-def set_threads(n):
-    """Same thread budget for everyone that has one (NumPy ufuncs are single-threaded)."""
-    pt.set_num_threads(n)
+def set_threads(n, ours=None):
+    """Same thread budget for everyone that has one (NumPy ufuncs are single-threaded); ours
+    may differ (`ours`: the one-thread timing of a row on more threads)."""
+    pt.set_num_threads(n if ours is None else ours)
     if torch is not None:
         torch.set_num_threads(n)
     numba = sys.modules.get("numba")  # only if a benchmark family uses it
@@ -87,8 +88,7 @@ class Bench:
             impls[ONE_THREAD] = impls[OURS]
 
         def ready(name):  # every thread count again before each batch (no-ops when unchanged)
-            set_threads(threads)
-            pt.set_num_threads(1 if name == ONE_THREAD else threads)
+            set_threads(threads, ours=1 if name == ONE_THREAD else threads)
 
         plans = {}
         for name, fn in impls.items():
