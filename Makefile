@@ -42,7 +42,7 @@ bench:
 bench-cpp:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPYPERF_TENSOR_BUILD_BENCH=ON
 	cmake --build $(BUILD) -j $(JOBS)
-	for isa in sse2 avx2 avx512; do $(BUILD)/bench/bench_add_$$isa --benchmark_min_time=0.05; done
+	for isa in sse2 avx2 avx512; do for b in add peak; do $(BUILD)/bench/bench_$${b}_$$isa --benchmark_min_time=0.05; done; done
 
 clean:
 	rm -rf build out
