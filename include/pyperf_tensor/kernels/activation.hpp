@@ -6,8 +6,8 @@
 // ULP of the exact value over the whole range, saturation and subnormal results
 // included. Where the cheap formula loses accuracy (a product that lands in the
 // subnormal range, an infinite input that would give inf * 0), those lanes are
-// recomputed in a wider type (double for float32, long double for float64); they are
-// rare and the check costs one comparison per register.
+// recomputed in a wider type (double for float32, in SIMD; long double for float64, lane
+// by lane); the check costs one comparison per register.
 #pragma once
 
 #include <array>
@@ -32,50 +32,88 @@ namespace pyperf_tensor::kernels
         template <class T>
         using wide_t = std::conditional_t<std::is_same<T, float>::value, double, long double>;
 
-        // Recompute the lanes of r where `edge` holds as f(wide(x)), rounded to T.
+        // Recompute the lanes of r where `edge` holds as f(wide(x)), rounded to T: float32
+        // as two batches of doubles (f takes a scalar or a batch: the *_wide functions below),
+        // float64 lane by lane in long double. (Lane by lane, float32 silu took 58x its
+        // time on inputs spread over +-1000, where most lanes are edges; in SIMD, ...)
+        template <class V, class M, class F>
+        PYPERF_TENSOR_COLD V wide_lanes(V r, V x, M edge, F f) noexcept
+        {
+            xsimd::batch<double, typename V::arch_type> lo, hi;
+            simd::widen(x, lo, hi);
+            return xsimd::select(edge, simd::narrow(f(lo), f(hi)), r);
+        }
         template <class V, class M, class F>
         PYPERF_TENSOR_INLINE V fix_edges(const V& r, const V& x, const M& edge, F f) noexcept
         {
             using T = typename V::value_type;
-            if (xsimd::any(edge))
+            if (!xsimd::any(edge))
+                return r;
+            if constexpr (std::is_same<T, float>::value)
+                return wide_lanes(r, x, edge, f);
+            else
                 return simd::detail::patch_lanes(
                     r, edge, [&](T v) { return static_cast<T>(f(static_cast<wide_t<T>>(v))); }, x);
-            return r;
+        }
+
+        // The wide functions' building blocks, for a scalar or a batch.
+        template <class W, class = void>
+        struct wide_scalar
+        {
+            using type = W;
+        };
+        template <class W>
+        struct wide_scalar<W, std::void_t<typename W::value_type>>
+        {
+            using type = typename W::value_type;
+        };
+        // (xsimd::isinf and simd::exp take scalars too.)
+        template <class M, class W>
+        PYPERF_TENSOR_INLINE W wide_select(const M& c, const W& a, const W& b) noexcept
+        {
+            if constexpr (std::is_same<M, bool>::value)
+                return c ? a : b;
+            else
+                return xsimd::select(c, a, b);
         }
 
         // The limits of x * f(x) at infinity for f -> 1 at +inf, f -> 0 at -inf (silu, gelu).
         template <class W>
         W gate_at_infinity(W x) noexcept
         {
-            return x > 0 ? x : -W(0);
+            return wide_select(x > W(0), x, W(-0.0));
         }
 
         // x * Phi(x) (exact GELU) in a wide type, for edge lanes.
         template <class W>
         W gelu_wide(W x) noexcept
         {
-            if (std::isinf(x))
-                return gate_at_infinity(x);
-            return W(0.5) * x * std::erfc(-x / std::sqrt(W(2)));
+            using std::erfc, xsimd::erfc;
+            return wide_select(xsimd::isinf(x), gate_at_infinity(x),
+                               W(0.5) * x * erfc(x * W(-0.70710678118654752440084436210484903928L)));
         }
 
         // x * sigmoid(s), s = 2 sqrt(2/pi) (x + 0.044715 x^3): the tanh-approximated GELU
-        // 0.5 x (1 + tanh(u)) written without the cancellation of 1 + tanh(u) for u << 0.
+        // 0.5 x (1 + tanh(u)) written without the cancellation of 1 + tanh(u) for u << 0. For
+        // the edge lanes, x < -5 (s < -16.9) and +-inf: x e (1 - e) with e = exp(s), where
+        // sigmoid(s) = e / (1 + e) differs by e^2 < 2.2e-15 relative, and no division.
         template <class W>
         W gelu_tanh_wide(W x) noexcept
         {
-            if (std::isinf(x))
-                return gate_at_infinity(x);
-            const W s = W(1.5957691216057307117597842397375L) * (x + W(0.044715) * x * x * x);
-            return x / (W(1) + std::exp(-s));
+            const W e = simd::exp(W(1.5957691216057307117597842397375L) * (x + W(0.044715L) * x * x * x));
+            return wide_select(xsimd::isinf(x), gate_at_infinity(x), x * e * (W(1) - e));
         }
 
+        // x sigmoid(x) for the edge lanes, x below ln(smallest normal T) and -inf: x exp(x)
+        // (1 + exp(x) is 1 in the wide type there), no division. exp's argument stops where
+        // the result is 0 in T (float32 results, in double: at -200, where |x| e^-200 <
+        // 2^-150 for every float x; float64, in long double: at -12000) before exp itself
+        // leaves the normal range: subnormal intermediates cost microcode assists.
         template <class W>
         W silu_wide(W x) noexcept
         {
-            if (std::isinf(x))
-                return gate_at_infinity(x);
-            return x / (W(1) + std::exp(-x));
+            const W floor(std::is_same<typename wide_scalar<W>::type, double>::value ? -200.0L : -12000.0L);
+            return wide_select(xsimd::isinf(x), gate_at_infinity(x), x * simd::exp(wide_select(x < floor, floor, x)));
         }
 
         // 2^n for integral n held in a batch of floats (float32: n in [-126, 127], float64:
@@ -524,7 +562,7 @@ namespace pyperf_tensor::kernels
         {
             using T = typename V::value_type;
             return detail::fix_edges(r, x, x < V(detail::log_min_normal<T>),
-                                     [](detail::wide_t<T> v) { return detail::silu_wide(v); });
+                                     [](auto v) { return detail::silu_wide(v); });
         }
     };
 
@@ -558,7 +596,7 @@ namespace pyperf_tensor::kernels
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
-            return detail::fix_edges(r, x, x < V(T(-10)), [](detail::wide_t<T> v) { return detail::gelu_wide(v); });
+            return detail::fix_edges(r, x, x < V(T(-10)), [](auto v) { return detail::gelu_wide(v); });
         }
     };
 
@@ -582,7 +620,7 @@ namespace pyperf_tensor::kernels
             using T = typename V::value_type;
             const T low = std::is_same<T, float>::value ? T(-5) : detail::log_min_normal<T> / T(4);
             return detail::fix_edges(r, x, (x < V(low)) | (x == V(std::numeric_limits<T>::infinity())),
-                                     [](detail::wide_t<T> v) { return detail::gelu_tanh_wide(v); });
+                                     [](auto v) { return detail::gelu_tanh_wide(v); });
         }
     };
 #undef PYPERF_TENSOR_ACTIVATION_WITH_EDGES

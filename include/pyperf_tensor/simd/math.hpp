@@ -140,14 +140,25 @@ namespace pyperf_tensor::simd
 
     namespace detail
     {
-        // exp(x) for x in the normal range (the caller sends the edges to libm), SSE2:
-        // x = n ln2 + r, |r| <= ln2/2, exp(r) by a degree-6 polynomial (Cephes expf's),
-        // times 2^n built in the exponent bits. No selects, no division.
-        template <class A>
-        inline xsimd::batch<float, A> exp_f32(const xsimd::batch<float, A>& x) noexcept
+        // Edges: whether an exp takes every input (overflow, underflow, subnormal results, +-inf)
+        // rather than those with a normal result. It clamps x first (NaN kept: max and min
+        // return their second operand for NaN) and applies the result's power of 2, 2^e, as
+        // 2^(e - e2) 2^e2 with e2 = floor(e/2), each factor normal: the first multiplication
+        // is exact, the second rounds once into the subnormal range or overflows to inf. Where
+        // the result is normal that is the same bits as the one-factor form.
+        constexpr float exp_f32_clamp_lo = -104.0f, exp_f32_clamp_hi = 89.0f; // exp rounds to 0 and to inf there
+        constexpr float exp_f32_zero_below = -103.973f; // exp(x) < 2^-150 (half the least subnormal)
+
+        // exp(x), SSE2 float32 (x in the normal range unless Edges): x = n ln2 + r, |r| <=
+        // ln2/2, exp(r) by a degree-6 polynomial (Cephes expf's), times 2^n built in the
+        // exponent bits. No selects, no division.
+        template <bool Edges = false, class A>
+        inline xsimd::batch<float, A> exp_f32(xsimd::batch<float, A> x) noexcept
         {
             using B = xsimd::batch<float, A>;
             using I = xsimd::batch<std::int32_t, A>;
+            if constexpr (Edges)
+                x = xsimd::min(B(exp_f32_clamp_hi), xsimd::max(B(exp_f32_clamp_lo), x));
             const B n = xsimd::floor(simd::fma(x, B(1.44269504088896341f), B(0.5f)));
             B r = simd::fma(n, B(-0.693359375f), x);
             r = simd::fma(n, B(2.12194440e-4f), r);
@@ -158,8 +169,15 @@ namespace pyperf_tensor::simd
             p = simd::fma(p, r, B(1.6666665459e-1f));
             p = simd::fma(p, r, B(5.0000001201e-1f));
             p = simd::fma(p, r * r, r + B(1.0f));
-            const I bits = (xsimd::batch_cast<std::int32_t>(n) + I(127)) << 23;
-            return p * xsimd::bitwise_cast<B>(bits);
+            const I e = xsimd::batch_cast<std::int32_t>(n);
+            if constexpr (Edges)
+            {
+                const I e2 = e >> 1;
+                const B two_e2 = xsimd::select(x > B(exp_f32_zero_below), xsimd::bitwise_cast<B>((e2 + I(127)) << 23),
+                                               B(0.0f)); // as exp_f32_ymm
+                return p * xsimd::bitwise_cast<B>((e - e2 + I(127)) << 23) * two_e2;
+            }
+            return p * xsimd::bitwise_cast<B>((e + I(127)) << 23);
         }
     } // namespace detail
 
@@ -206,16 +224,19 @@ namespace pyperf_tensor::simd
         }
 #endif
 #if defined(__AVX2__) && defined(__FMA__)
-        // float32 exp(x) for x in the normal range with AVX2 (the caller sends the edges to
-        // libm): the reduction of exp_f32_zmm_normal with an 8-entry table (k a multiple
-        // of 1/8, |r| <= ln2/16, exp(r) - 1 by Taylor to r^4), and 2^floor(k) added to the
-        // table entry's exponent: the entries are stored as their bits minus j << 20, so
-        // adding the bits of k + shifter shifted left by 20 ((8 floor(k) + j) << 20 modulo
-        // 2^32) leaves 2^floor(k) 2^(j/8). Within 0.88 ULP (Cephes' polynomial: 1.25) and
-        // 0.7x its time (C++, L1-resident data, every 61st float of the normal range).
-        inline __m256 exp_f32_ymm_normal(__m256 x) noexcept
+        // float32 exp(x) with AVX2 (x in the normal range unless Edges, as exp_f32): the
+        // reduction of exp_f32_zmm_normal with an 8-entry table (k a multiple of 1/8, |r| <=
+        // ln2/16, exp(r) - 1 by Taylor to r^4), and 2^floor(k) added to the table entry's
+        // exponent: the entries are stored as their bits minus j << 20, so adding the bits of
+        // k + shifter shifted left by 20 ((8 floor(k) + j) << 20 modulo 2^32) leaves
+        // 2^floor(k) 2^(j/8). Within 0.88 ULP (Cephes' polynomial: 1.25) and 0.7x its time
+        // (C++, L1-resident data, every 61st float of the normal range).
+        template <bool Edges = false>
+        inline __m256 exp_f32_ymm(__m256 x) noexcept
         {
             namespace t = tables;
+            if constexpr (Edges)
+                x = _mm256_min_ps(_mm256_set1_ps(exp_f32_clamp_hi), _mm256_max_ps(_mm256_set1_ps(exp_f32_clamp_lo), x));
             const __m256 shifter = _mm256_set1_ps(1572864.0f); // 1.5 * 2^20
             const __m256 ks = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), shifter);
             const __m256 k = _mm256_sub_ps(ks, shifter);
@@ -227,12 +248,24 @@ namespace pyperf_tensor::simd
                                                    float(t::exp_hi[12]), float(t::exp_hi[14]))),
                 _mm256_setr_epi32(0, 1 << 20, 2 << 20, 3 << 20, 4 << 20, 5 << 20, 6 << 20, 7 << 20));
             const __m256i ki = _mm256_castps_si256(ks); // vpermd reads its low 3 bits, j
-            const __m256 s = _mm256_castsi256_ps(
-                _mm256_add_epi32(_mm256_permutevar8x32_epi32(table, ki), _mm256_slli_epi32(ki, 20)));
+            __m256i s_bits = _mm256_add_epi32(_mm256_permutevar8x32_epi32(table, ki), _mm256_slli_epi32(ki, 20));
+            __m256 two_e2 = _mm256_set1_ps(1.0f);
+            if constexpr (Edges)
+            {
+                const __m256i e2 =
+                    _mm256_srai_epi32(_mm256_sub_epi32(ki, _mm256_castps_si256(shifter)), 4); // (8e + j) >> 4
+                s_bits = _mm256_sub_epi32(s_bits, _mm256_slli_epi32(e2, 23));
+                two_e2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e2, _mm256_set1_epi32(127)), 23));
+                // Where exp rounds to 0, 0 as the second factor: an underflowing product costs
+                // a microcode assist (5x the time of a register here), an exact 0 none.
+                two_e2 = _mm256_and_ps(two_e2, _mm256_cmp_ps(x, _mm256_set1_ps(exp_f32_zero_below), _CMP_GT_OQ));
+            }
+            const __m256 s = _mm256_castsi256_ps(s_bits);
             __m256 q = _mm256_fmadd_ps(r, _mm256_set1_ps(1.0f / 24), _mm256_set1_ps(1.0f / 6));
             q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.5f));
             const __m256 p = _mm256_fmadd_ps(_mm256_mul_ps(r, r), q, r); // exp(r) - 1
-            return _mm256_fmadd_ps(s, p, s);
+            const __m256 e = _mm256_fmadd_ps(s, p, s);
+            return Edges ? _mm256_mul_ps(e, two_e2) : e;
         }
 #endif
     } // namespace detail
@@ -389,16 +422,30 @@ namespace pyperf_tensor::simd
             return q;
         }
 
-        // float64 exp where the result is a normal double (the caller sends the rest to
-        // libm): 2^(n/16) exp(r) with the 16-entry tables of pow, no division (xsimd 8.1's
-        // exp divides). Within 0.53 ULP (20,000 inputs against a 200-bit reference).
-        template <class D>
-        PYPERF_TENSOR_INLINE D exp_f64(const D& x) noexcept
+        // float64 exp (where the result is a normal double unless Edges, as exp_f32):
+        // 2^(n/16) exp(r) with the 16-entry tables of pow, no division (xsimd 8.1's exp
+        // divides). Within 0.53 ULP (20,000 inputs against a 200-bit reference).
+        template <bool Edges = false, class D>
+        PYPERF_TENSOR_INLINE D exp_f64(D x) noexcept
         {
-            const exp_reduction<D> e = reduce_exp(x);
+            using U = xsimd::batch<std::uint64_t, typename D::arch_type>;
+            if constexpr (Edges)
+                x = xsimd::min(D(710.0), xsimd::max(D(-746.0), x)); // exp rounds to inf and to 0 there
+            exp_reduction<D> e = reduce_exp(x);
+            D two_e2(1.0);
+            if constexpr (Edges)
+            {
+                const D e2 = xsimd::floor(e.n * D(1.0 / 32));                               // floor(floor(n/16) / 2)
+                const U e2_bits = xsimd::bitwise_cast<U>(e2 + D(6755399441055744.0)) << 52; // e2 << 52
+                e.scale = xsimd::bitwise_cast<D>(xsimd::bitwise_cast<U>(e.scale) - e2_bits);
+                // as exp_f32_ymm: where exp rounds to 0 (x < ln(2^-1075)), an exact 0, no underflow
+                two_e2 = xsimd::select(x > D(-745.14), xsimd::bitwise_cast<D>(xsimd::bitwise_cast<U>(D(1.0)) + e2_bits),
+                                       D(0.0));
+            }
             const D r = simd::fma(e.n, D(-tables::ln2_16_lo), e.r_hi);
-            const D p = simd::fma(r * r, expm1_rest(r), r);                       // exp(r) - 1
-            return simd::fma(e.scale, simd::fma(e.tail, p, e.tail) + p, e.scale); // (1 + tail)(1 + p)
+            const D p = simd::fma(r * r, expm1_rest(r), r);                            // exp(r) - 1
+            const D y = simd::fma(e.scale, simd::fma(e.tail, p, e.tail) + p, e.scale); // (1 + tail)(1 + p)
+            return Edges ? y * two_e2 : y;
         }
     } // namespace detail
 
@@ -415,7 +462,7 @@ namespace pyperf_tensor::simd
 #endif
 #if defined(__AVX2__) && defined(__FMA__)
         if constexpr (std::is_same<T, float>::value && sizeof(V) == 32)
-            return detail::exp_f32_ymm_normal(x);
+            return detail::exp_f32_ymm(x);
 #endif
         if constexpr (std::is_same<T, float>::value)
             return detail::exp_f32(x);
@@ -425,8 +472,32 @@ namespace pyperf_tensor::simd
             return xsimd::exp(x);
     }
 
+    namespace detail
+    {
+        // exp of a register with an overflowing, underflowing or subnormal lane: the same
+        // kernel with the clamp and the power of 2 in two factors (exp_f32's Edges), in SIMD
+        // (per-lane libm took 20-60x the time for such inputs); SSE2's float64, whose
+        // exp_normal is xsimd's, asks libm. Out of line, as patch_lanes: inlined, it made the
+        // common path of float64 silu 1.4x slower.
+        template <class V, class M>
+        PYPERF_TENSOR_COLD V exp_edges(const V& r, const V& x, const M& edge) noexcept
+        {
+            using T = typename V::value_type;
+#if defined(__AVX2__) && defined(__FMA__)
+            if constexpr (std::is_same<T, float>::value && sizeof(V) == 32)
+                return exp_f32_ymm<true>(x);
+#endif
+            if constexpr (std::is_same<T, float>::value)
+                return exp_f32<true>(x);
+            else if constexpr (sizeof(V) >= 32)
+                return exp_f64<true>(x);
+            else
+                return patch_lanes(r, edge, [](T v) { return std::exp(v); }, x);
+        }
+    } // namespace detail
+
     template <class V>
-    inline V exp(const V& x) noexcept
+    PYPERF_TENSOR_INLINE V exp(const V& x) noexcept
     {
         if constexpr (std::is_arithmetic<V>::value)
             return std::exp(x);
@@ -441,7 +512,7 @@ namespace pyperf_tensor::simd
             const auto edge = (x < V(std::log(std::numeric_limits<T>::min()) + T(1)))
                               | (x > V(std::log(std::numeric_limits<T>::max()) - T(1)));
             if (xsimd::any(edge))
-                return detail::patch_lanes(r, edge, [](T v) { return std::exp(v); }, x);
+                return detail::exp_edges(r, x, edge);
             return r;
         }
     }
@@ -461,6 +532,43 @@ namespace pyperf_tensor::simd
 
     namespace detail
     {
+        // log x = k ln2 + log(1/invc) + log1p(r) from its parts, r = z invc - 1 exact and
+        // log(1/invc) = logc + c_lo (the tables' subinterval of z): log1p(r) = r + r^2/2 +
+        // r^3 P(r) (float: P Taylor's, to r^6; double: a fitted degree 8, where Taylor needs
+        // r^13), log(1/invc) + r added exactly, k ln2 last (ln2 split into two positive parts,
+        // so k = +-inf stays infinite). For log_zmm and, float32 on AVX2, log_f32.
+        template <class B>
+        PYPERF_TENSOR_INLINE B log_assemble(const B& k, const B& r, const B& logc, const B& c_lo) noexcept
+        {
+            using T = typename B::value_type;
+            constexpr bool f32 = std::is_same<T, float>::value;
+            // P(r): float, sum over j of (-r)^j / (j + 3) to j = 3; double, a degree-8 fit
+            // (scripts/fit_log.py: log1p within 7.6e-18, where that sum needs j = 10 for 1.7e-17;
+            // C++, 10^6 logs: 760 -> 681 us)
+            B p;
+            if constexpr (f32)
+            {
+                p = B(T(-1.0 / 6));
+                for (int j = 2; j >= 0; --j)
+                    p = simd::fma(p, r, B(T((j % 2 ? -1.0 : 1.0) / (j + 3))));
+            }
+            else
+            {
+                constexpr double c[] = {0.3333333333333349,   -0.24999999999789116, 0.1999999999918954,
+                                        -0.16666667105086352, 0.14285715314174996,  -0.12499697941054161,
+                                        0.111106028537835,    -0.10084760787482679, 0.09196948726728367};
+                p = B(c[8]);
+                for (int j = 7; j >= 0; --j)
+                    p = simd::fma(p, r, B(c[j]));
+            }
+            const B q = simd::fma(p, r, B(T(-0.5)));      // log1p(r) = r + r^2 q
+            const B hi = logc + r, err = (logc - hi) + r; // |logc| >= |r| or logc = 0: exact
+            const T ln2_hi = f32 ? T(0x1.62e4p-1) : T(tables::ln2_hi),
+                    ln2_lo = f32 ? T(0x1.7f7d1cp-20) : T(tables::ln2_lo);
+            const B lo = simd::fma(k, B(ln2_lo), err) + c_lo;
+            return simd::fma(k, B(ln2_hi), hi + simd::fma(r * r, q, lo));
+        }
+
 #if defined(__AVX512F__)
         // log with AVX-512, every input, float32 and float64: x = 2^k z with z in [0.75, 1.5)
         // by vgetmant and vgetexp (subnormals included), 16 subintervals of z looked up by
@@ -503,44 +611,33 @@ namespace pyperf_tensor::simd
                 z = _mm512_getmant_pd(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_nan), e = _mm512_getexp_pd(x);
             const B k = e + xsimd::select(z < B(T(1)), B(T(1)), B(T(0))); // e = floor(log2 |x|)
             const U i = (xsimd::bitwise_cast<U>(z) - U(f32 ? t::offset_f32 : t::offset_f64)) >> (f32 ? 19 : 48);
-            const B logc = lookup16<B>(log_zmm_tables<T>::c, i);
             const B r = simd::fma(z, lookup16<B>(log_zmm_tables<T>::invc, i), B(T(-1))); // exact
-            // P(r): float, sum over j of (-r)^j / (j + 3) to j = 3; double, a degree-8 fit
-            // (scripts/fit_log.py: log1p within 7.6e-18, where that sum needs j = 10 for 1.7e-17;
-            // C++, 10^6 logs: 760 -> 681 us)
-            B p;
-            if constexpr (f32)
-            {
-                p = B(T(-1.0 / 6));
-                for (int j = 2; j >= 0; --j)
-                    p = simd::fma(p, r, B(T((j % 2 ? -1.0 : 1.0) / (j + 3))));
-            }
-            else
-            {
-                constexpr double c[] = {0.3333333333333349,   -0.24999999999789116, 0.1999999999918954,
-                                        -0.16666667105086352, 0.14285715314174996,  -0.12499697941054161,
-                                        0.111106028537835,    -0.10084760787482679, 0.09196948726728367};
-                p = B(c[8]);
-                for (int j = 7; j >= 0; --j)
-                    p = simd::fma(p, r, B(c[j]));
-            }
-            const B q = simd::fma(p, r, B(T(-0.5)));      // log1p(r) = r + r^2 q
-            const B hi = logc + r, err = (logc - hi) + r; // |logc| >= |r| or logc = 0: exact
-            const T ln2_hi = f32 ? T(0x1.62e4p-1) : T(t::ln2_hi), ln2_lo = f32 ? T(0x1.7f7d1cp-20) : T(t::ln2_lo);
-            const B lo = simd::fma(k, B(ln2_lo), err) + lookup16<B>(log_zmm_tables<T>::c_lo, i);
-            return simd::fma(k, B(ln2_hi), hi + simd::fma(r * r, q, lo));
+            return log_assemble(k, r, lookup16<B>(log_zmm_tables<T>::c, i), lookup16<B>(log_zmm_tables<T>::c_lo, i));
         }
 #endif
 
-        // log(x) for normal positive x: x = 2^k * m with m in [sqrt(1/2), sqrt(2)),
-        // log(m) = f - f^2/2 + f^3 P(f) with f = m - 1; no division. Zero, negative,
-        // infinite and NaN lanes are fixed up by the caller's selects.
+        // log(x) for normal positive x (times 2^extra_k). AVX2: log_zmm's scheme with 8
+        // subintervals, each table in one ymm register (scripts/gen_math_tables.py): x = 2^k z,
+        // z in [0.7734375, 1.546875) from x's bits, the top 3 bits of z's after the offset pick
+        // invc, z invc - 1 exact (|r| < 0.0665). SSE2 (no variable permute): x = 2^k m with m
+        // in [sqrt(1/2), sqrt(2)), log(m) = f - f^2/2 + f^3 P(f) with f = m - 1. No division.
+        // Zero, negative, infinite and NaN lanes are fixed up by the caller's selects.
         template <class A>
         inline xsimd::batch<float, A> log_f32(const xsimd::batch<float, A>& x,
                                               const xsimd::batch<float, A>& extra_k) noexcept
         {
             using B = xsimd::batch<float, A>;
             using I = xsimd::batch<std::int32_t, A>;
+            if constexpr (sizeof(B) == 32 && has_fma<A>()) // z invc - 1 exact needs the fma
+            {
+                namespace t = tables;
+                const I ix = xsimd::bitwise_cast<I>(x) - I(t::log8_offset_f32);
+                const B k = xsimd::batch_cast<float>(ix >> 23) + extra_k;
+                const B z = xsimd::bitwise_cast<B>((ix & I(0x007fffff)) + I(t::log8_offset_f32));
+                const I i = ix >> 20; // vpermps reads the low 3 bits
+                const B r = simd::fma(z, lookup_lanes<B>(t::log8_f32_invc, i), B(-1.0f)); // exact
+                return log_assemble(k, r, lookup_lanes<B>(t::log8_f32_c, i), lookup_lanes<B>(t::log8_f32_c_lo, i));
+            }
             I ix = xsimd::bitwise_cast<I>(x) + I(0x3f800000 - 0x3f3504f3);
             const B k = xsimd::batch_cast<float>((ix >> 23) - I(0x7f)) + extra_k;
             ix = (ix & I(0x007fffff)) + I(0x3f3504f3);

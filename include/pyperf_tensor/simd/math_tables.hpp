@@ -72,9 +72,22 @@ namespace pyperf_tensor::simd::tables
         0x0.0p+0, -0x1.dd7009902bf32p-58, -0x1.0e63a5f01c691p-58, 0x1.bcafa9de97203p-57,
         0x1.e0efadd9db02bp-56, 0x1.e0efadd9db02bp-56, -0x1.219024acd3b77p-58, -0x1.219024acd3b77p-58,
     };
+    alignas(64) inline constexpr float log8_f32_invc[8] = {
+        0x1.4000000000000p+0f, 0x1.2000000000000p+0f, 0x1.1000000000000p+0f, 0x1.0000000000000p+0f,
+        0x1.d000000000000p-1f, 0x1.a000000000000p-1f, 0x1.8000000000000p-1f, 0x1.6000000000000p-1f,
+    };
+    alignas(64) inline constexpr float log8_f32_c[8] = {
+        -0x1.c8ff7c0000000p-3f, -0x1.e270760000000p-4f, -0x1.f0a30c0000000p-5f, 0x0.0p+0f,
+        0x1.9335e60000000p-4f, 0x1.a93ed40000000p-3f, 0x1.2696220000000p-2f, 0x1.7fafa40000000p-2f,
+    };
+    alignas(64) inline constexpr float log8_f32_c_lo[8] = {
+        -0x1.e6a6880000000p-29f, -0x1.c55e5c0000000p-29f, -0x1.162a660000000p-37f, 0x0.0p+0f,
+        -0x1.535b3c0000000p-31f, -0x1.ba930e0000000p-30f, -0x1.d9648e0000000p-27f, -0x1.09faba0000000p-28f,
+    };
     inline constexpr std::uint64_t offset = 0x3fe8800000000000;
     inline constexpr std::uint32_t offset_f32 = 0x3f400000;
     inline constexpr std::uint64_t offset_f64 = 0x3fe8000000000000;
+    inline constexpr std::uint32_t log8_offset_f32 = 0x3f460000;
     inline constexpr double ln2_hi = 0x1.62e42fefa3800p-1;
     inline constexpr double ln2_lo = 0x1.ef35793c76730p-45;
     inline constexpr double ln2_16_hi = 0x1.62e42fefa0000p-5;
