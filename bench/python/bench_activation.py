@@ -1,8 +1,11 @@
 """Activations against PyTorch CPU (torch.nn.functional), the usual NumPy formulations and
 Numba (@njit(parallel=True) loops over rows, as one would write them; when installed),
 float32 matrices at the standard sizes, 1 and 2 threads, softmax / log_softmax along axis -1
-and axis 0, and over short rows (a (100000, 10) batch). Ours and NumPy write into a preallocated out; torch's functional API allocates
-(its caching allocator makes that cheap), except sigmoid/tanh which take out=."""
+and axis 0, over short rows (a (100000, 10) batch), and along axis -1 under a causal mask (the
+upper triangle -1e9, as attention masks are written: half the exponentials underflow, held
+to the unmasked time in the same rounds). Ours and NumPy write into a preallocated out; torch's
+functional API allocates (its caching allocator makes that cheap), except sigmoid/tanh which
+take out=."""
 
 import math
 
@@ -146,7 +149,7 @@ def _ours(name, x, o, axis):
 SHORT_ROWS = (100_000, 10)
 
 
-def _compare(bench, name, case, x, axis, threads, dtype):
+def _compare(bench, name, case, x, axis, threads, dtype, baseline=None):
     o = np.empty_like(x)
     tx = torch.from_numpy(x) if torch is not None else None
     to = torch.empty_like(tx) if torch is not None else None
@@ -158,7 +161,7 @@ def _compare(bench, name, case, x, axis, threads, dtype):
             "numba": _numba(name, x, o, axis),
         }, bytes_moved=2 * x.nbytes,
             # softmax along axis 0 is held to axis -1's time, measured in the same rounds
-            baseline=("axis -1", _ours(name, x, o, -1)) if axis == 0 else None)
+            baseline=("axis -1", _ours(name, x, o, -1)) if axis == 0 else baseline)
 
 
 def run(bench, sizes=SIZES, threads=(1, 2), dtype=np.float32, ops=OPS):
@@ -169,6 +172,12 @@ def run(bench, sizes=SIZES, threads=(1, 2), dtype=np.float32, ops=OPS):
             axes = (-1, 0) if name in ("softmax", "log_softmax") else (None,)
             for axis in axes:
                 _compare(bench, name, "elementwise" if axis is None else f"axis {axis}", x, axis, threads, dtype)
+        masked = x.copy()
+        masked[np.triu_indices(n, 1)] = -1e9
+        for name in ops:
+            if name in ("softmax", "log_softmax"):
+                unmasked = _ours(name, x, np.empty_like(x), -1)
+                _compare(bench, name, "causal mask", masked, -1, threads, dtype, baseline=("unmasked", unmasked))
     x = rng.standard_normal(SHORT_ROWS).astype(dtype)
     for name in ops:
         if name in ("softmax", "log_softmax"):
