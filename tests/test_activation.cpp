@@ -61,6 +61,50 @@ TEST_CASE("pointwise activations are accurate in float32 across their range")
           <= 4);
 }
 
+TEST_CASE_TEMPLATE(
+    "far-out inputs: the edge lanes (in SIMD, beside ordinary lanes) within 4 ULP, limits with their signs", T, float,
+    double)
+{
+    // Edge lanes (silu below ln(min normal), GELU below -10, tanh-GELU below -5 / -177) every
+    // other lane, ordinary ones between, so that registers hold both.
+    const T lo = std::is_same<T, float>::value ? T(-120) : T(-800);
+    const int n = 20001;
+    pt::tensor<T> x(pt::dims{2 * n});
+    for (int i = 0; i < n; ++i)
+    {
+        x.data()[2 * i] = lo + (T(-4) - lo) * static_cast<T>(i) / static_cast<T>(n - 1);
+        x.data()[2 * i + 1] = T(0.25) * static_cast<T>(i % 17) - T(2);
+    }
+    auto worst = [&](const pt::tensor<T>& y, auto ref)
+    {
+        double w = 0;
+        for (int i = 0; i < 2 * n; ++i)
+            w = std::max(w, ulps(y.data()[i], ref(static_cast<long double>(x.data()[i]))));
+        return w;
+    };
+    CHECK(worst(pt::silu(x), silu_ref) <= 4);
+    CHECK(worst(pt::gelu(x), gelu_ref) <= (pt::simd::has_fma<pt::simd::default_arch>() ? 4.33 : 4.81));
+    if constexpr (std::is_same<T, float>::value)
+        CHECK(
+            worst(pt::gelu(x, pt::gelu_approximation::tanh), [](long double v)
+                  { return v / (1.0L + std::exp(-1.5957691216057307117597842397375L * (v + 0.044715L * v * v * v))); })
+            <= 4);
+    // Limits: -0 for every negative input far enough out (and -inf), +inf for +inf.
+    const T inf = std::numeric_limits<T>::infinity(), big = std::is_same<T, float>::value ? T(1e30) : T(1e300);
+    pt::tensor<T> lim(pt::dims{8}, {-inf, -big, T(-200), T(-1000), inf, T(-178), T(-5000), T(1)});
+    for (const auto& y : {pt::silu(lim), pt::gelu(lim), pt::gelu(lim, pt::gelu_approximation::tanh)})
+    {
+        for (int i = 0; i < 8; ++i)
+        {
+            INFO("lane ", i, " x = ", lim.data()[i], " -> ", y.data()[i]);
+            if (lim.data()[i] == inf)
+                CHECK(y.data()[i] == inf);
+            else if (lim.data()[i] < T(-170) && !(std::is_same<T, double>::value && lim.data()[i] > T(-750)))
+                CHECK((y.data()[i] == T(0) && std::signbit(y.data()[i])));
+        }
+    }
+}
+
 TEST_CASE("float32 tanh is within NumPy's 2-ULP bound on every binade and at the edges of its intervals")
 {
     // NumPy's validation sets allow 2 ULP from the correctly rounded value. The AVX-512 and

@@ -38,21 +38,27 @@ namespace pyperf_tensor::kernels
         // its ordinary time on inputs spread over +-1000, where most lanes are edges; in SIMD
         // 15x.) wide_lanes is out of line and takes its arguments by value: by reference, the
         // ordinary path of silu took 8% more.
-        template <class V, class M, class F>
+        // InType: the edge lanes' results are exact in T itself (f evaluated on V).
+        template <bool InType, class V, class M, class F>
         PYPERF_TENSOR_COLD V wide_lanes(V r, V x, M edge, F f) noexcept
         {
-            xsimd::batch<double, typename V::arch_type> lo, hi;
-            simd::widen(x, lo, hi);
-            return xsimd::select(edge, simd::narrow(f(lo), f(hi)), r);
+            if constexpr (InType)
+                return xsimd::select(edge, f(x), r);
+            else
+            {
+                xsimd::batch<double, typename V::arch_type> lo, hi;
+                simd::widen(x, lo, hi);
+                return xsimd::select(edge, simd::narrow(f(lo), f(hi)), r);
+            }
         }
-        template <class V, class M, class F>
+        template <bool InType = false, class V, class M, class F>
         PYPERF_TENSOR_INLINE V fix_edges(const V& r, const V& x, const M& edge, F f) noexcept
         {
             using T = typename V::value_type;
             if (!xsimd::any(edge))
                 return r;
-            if constexpr (std::is_same<T, float>::value)
-                return wide_lanes(r, x, edge, f);
+            if constexpr (InType || std::is_same<T, float>::value)
+                return wide_lanes<InType>(r, x, edge, f);
             else
                 return simd::detail::patch_lanes(
                     r, edge, [&](T v) { return static_cast<T>(f(static_cast<wide_t<T>>(v))); }, x);
@@ -620,9 +626,12 @@ namespace pyperf_tensor::kernels
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
-            const T low = std::is_same<T, float>::value ? T(-5) : detail::log_min_normal<T> / T(4);
-            return detail::fix_edges(r, x, (x < V(low)) | (x == V(std::numeric_limits<T>::infinity())),
-                                     [](auto v) { return detail::gelu_tanh_wide(v); });
+            // float64's edge lanes are exact in double: x < -177 gives s < -3.9e5, exp(s) = 0 and
+            // -0 out (and +-inf their limits), the long double formula's bits, so they stay in SIMD.
+            constexpr bool f32 = std::is_same<T, float>::value;
+            const T low = f32 ? T(-5) : detail::log_min_normal<T> / T(4);
+            return detail::fix_edges<!f32>(r, x, (x < V(low)) | (x == V(std::numeric_limits<T>::infinity())),
+                                           [](auto v) { return detail::gelu_tanh_wide(v); });
         }
     };
 #undef PYPERF_TENSOR_ACTIVATION_WITH_EDGES
