@@ -31,7 +31,8 @@ def main(path, layout_ops=("add", "neg", "exp", "fma")):
                   + " | ".join(cell(us, p, "{:.0f}") for p in peers) + " | "
                   + " | ".join(cell(sp, p, "{:.2f}x") for p in peers) + f" | {scale} | {cell(r, 'of_limit', '{:.0%}')} |")
     # Rows held to a baseline of ours timed in the same rounds (harness.Bench.compare).
-    for key, title, ops in (("contiguous", "layout", layout_ops), ("axis -1", "case", None), ("unmasked", "case", None)):
+    for key, title, ops in (("contiguous", "layout", layout_ops), ("axis -1", "case", None), ("unmasked", "case", None),
+                            ("ordinary", "case", None)):
         held = [r for r in rows if f"us_{key}" in r and (ops is None or r["op"] in ops)]
         if not held:
             continue
@@ -40,7 +41,7 @@ def main(path, layout_ops=("add", "neg", "exp", "fma")):
         print("|---|---|---|---|---|---|---|")
         for r in held:
             print(f"| {r['op']} | {r['case']} | {r['threads']} | {r['us']['pyperf_tensor']:.0f} | "
-                  f"{r[f'us_{key}']:.0f} | {r[f'vs_{key}']:.2f}x | {r['speedup']['numpy']:.2f}x |")
+                  f"{r[f'us_{key}']:.0f} | {r[f'vs_{key}']:.2f}x | {cell(r['speedup'], 'numpy', '{:.2f}x')} |")
 
 
 if __name__ == "__main__":
