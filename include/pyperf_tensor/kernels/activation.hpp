@@ -64,18 +64,8 @@ namespace pyperf_tensor::kernels
                     r, edge, [&](T v) { return static_cast<T>(f(static_cast<wide_t<T>>(v))); }, x);
         }
 
-        // The wide functions' building blocks, for a scalar or a batch.
-        template <class W, class = void>
-        struct wide_scalar
-        {
-            using type = W;
-        };
-        template <class W>
-        struct wide_scalar<W, std::void_t<typename W::value_type>>
-        {
-            using type = typename W::value_type;
-        };
-        // (xsimd::isinf and simd::exp take scalars too.)
+        // The wide functions' building blocks, for a scalar or a batch (xsimd::isinf and
+        // simd::exp take scalars too).
         template <class M, class W>
         PYPERF_TENSOR_INLINE W wide_select(const M& c, const W& a, const W& b) noexcept
         {
@@ -120,7 +110,7 @@ namespace pyperf_tensor::kernels
         template <class W>
         W silu_wide(W x) noexcept
         {
-            const W floor(std::is_same<typename wide_scalar<W>::type, double>::value ? -200.0L : -12000.0L);
+            const W floor(std::is_same<W, long double>::value ? -12000.0L : -200.0L); // float64 lanes come one by one
             return wide_select(xsimd::isinf(x), gate_at_infinity(x), x * simd::exp(wide_select(x < floor, floor, x)));
         }
 
