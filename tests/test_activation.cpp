@@ -65,8 +65,8 @@ TEST_CASE_TEMPLATE(
     "far-out inputs: the edge lanes (in SIMD, beside ordinary lanes) within 4 ULP, limits with their signs", T, float,
     double)
 {
-    // Edge lanes (silu below ln(min normal), GELU below -10, tanh-GELU below -5 / -177) every
-    // other lane, ordinary ones between, so that registers hold both.
+    // Edge lanes (sigmoid and silu below -80 / -700, GELU below -10, tanh-GELU below -5 /
+    // -20) every other lane, ordinary ones between, so that registers hold both.
     const T lo = std::is_same<T, float>::value ? T(-120) : T(-800);
     const int n = 20001;
     pt::tensor<T> x(pt::dims{2 * n});
@@ -82,6 +82,7 @@ TEST_CASE_TEMPLATE(
             w = std::max(w, ulps(y.data()[i], ref(static_cast<long double>(x.data()[i]))));
         return w;
     };
+    CHECK(worst(pt::sigmoid(x), sigmoid_ref) <= 4);
     CHECK(worst(pt::silu(x), silu_ref) <= 4);
     CHECK(worst(pt::gelu(x), gelu_ref) <= (pt::simd::has_fma<pt::simd::default_arch>() ? 4.33 : 4.81));
     if constexpr (std::is_same<T, float>::value)

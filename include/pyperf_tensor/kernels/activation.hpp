@@ -32,33 +32,33 @@ namespace pyperf_tensor::kernels
         template <class T>
         using wide_t = std::conditional_t<std::is_same<T, float>::value, double, long double>;
 
-        // Recompute the lanes of r where `edge` holds as f(wide(x)), rounded to T: float32
-        // as two batches of doubles (f takes a scalar or a batch: the *_wide functions below),
-        // float64 lane by lane in long double. (Lane by lane, float32 silu on AVX-512 took 62x
-        // its ordinary time on inputs spread over +-1000, where most lanes are edges; in SIMD
-        // 15x.) wide_lanes is out of line and takes its arguments by value: by reference, the
-        // ordinary path of silu took 8% more.
-        // InType: the edge lanes' results are exact in T itself (f evaluated on V).
-        template <bool InType, class V, class M, class F>
+        // float32 edge lanes recomputed as f(wide(x)) rounded to T, f on two batches of
+        // doubles. Out of line, arguments by value: by reference, the ordinary path of silu
+        // took 8% more.
+        template <class V, class M, class F>
         PYPERF_TENSOR_COLD V wide_lanes(V r, V x, M edge, F f) noexcept
         {
-            if constexpr (InType)
-                return xsimd::select(edge, f(x), r);
-            else
-            {
-                xsimd::batch<double, typename V::arch_type> lo, hi;
-                simd::widen(x, lo, hi);
-                return xsimd::select(edge, simd::narrow(f(lo), f(hi)), r);
-            }
+            xsimd::batch<double, typename V::arch_type> lo, hi;
+            simd::widen(x, lo, hi);
+            return xsimd::select(edge, simd::narrow(f(lo), f(hi)), r);
         }
+
+        // Recompute the lanes of r where `edge` holds with f. InType: f evaluated on the
+        // register itself, inline (sigmoid, silu, tanh-GELU, whose subnormal results
+        // exp_mul rounds once; out of line, float32 silu on AVX-512 took 2x as long on inputs
+        // in +-1000, nearly every register an edge). Otherwise in a wider type (exact GELU,
+        // f takes a scalar or a batch: the *_wide functions below): float32 as two batches
+        // of doubles, float64 lane by lane in long double.
         template <bool InType = false, class V, class M, class F>
         PYPERF_TENSOR_INLINE V fix_edges(const V& r, const V& x, const M& edge, F f) noexcept
         {
             using T = typename V::value_type;
             if (!xsimd::any(edge))
                 return r;
-            if constexpr (InType || std::is_same<T, float>::value)
-                return wide_lanes<InType>(r, x, edge, f);
+            if constexpr (InType)
+                return xsimd::select(edge, f(x), r);
+            else if constexpr (std::is_same<T, float>::value)
+                return wide_lanes(r, x, edge, f);
             else
                 return simd::detail::patch_lanes(
                     r, edge, [&](T v) { return static_cast<T>(f(static_cast<wide_t<T>>(v))); }, x);
@@ -91,27 +91,18 @@ namespace pyperf_tensor::kernels
                                W(0.5) * x * erfc(x * W(-0.70710678118654752440084436210484903928L)));
         }
 
-        // x * sigmoid(s), s = 2 sqrt(2/pi) (x + 0.044715 x^3): the tanh-approximated GELU
-        // 0.5 x (1 + tanh(u)) written without the cancellation of 1 + tanh(u) for u << 0. For
-        // the edge lanes, x < -5 (s < -16.9) and +-inf: x e (1 - e) with e = exp(s), where
-        // sigmoid(s) = e / (1 + e) differs by e^2 < 2.2e-15 relative, and no division.
-        template <class W>
-        W gelu_tanh_wide(W x) noexcept
+        // x sigmoid(x) for the edge lanes, x below simd::exp_negated_min (float32 -80, float64
+        // -700) and -inf: x exp(x) (1 / (1 + exp(x)) is 1 within 2e-35 there, float64 1e-304),
+        // exp's power of 2 applied last (exp_mul), so a subnormal result is rounded once. x
+        // is clamped where x exp(x) rounds to 0 whatever lies below (float32 at -111: 111
+        // e^-111 < 2^-153; float64 at -753: 753 e^-753 < 2^-1076), which keeps |x| within
+        // exp_mul's bound and gives -inf its limit, -0.
+        template <class V>
+        PYPERF_TENSOR_INLINE V silu_far(const V& x) noexcept
         {
-            const W e = simd::exp(W(1.5957691216057307117597842397375L) * (x + W(0.044715L) * x * x * x));
-            return wide_select(xsimd::isinf(x), gate_at_infinity(x), x * e * (W(1) - e));
-        }
-
-        // x sigmoid(x) for the edge lanes, x below ln(smallest normal T) and -inf: x exp(x)
-        // (1 + exp(x) is 1 in the wide type there), no division. exp's argument stops where
-        // the result is 0 in T (float32 results, in double: at -200, where |x| e^-200 <
-        // 2^-150 for every float x; float64, in long double: at -12000) before exp itself
-        // leaves the normal range: subnormal intermediates cost microcode assists.
-        template <class W>
-        W silu_wide(W x) noexcept
-        {
-            const W floor(std::is_same<W, long double>::value ? -12000.0L : -200.0L); // float64 lanes come one by one
-            return wide_select(xsimd::isinf(x), gate_at_infinity(x), x * simd::exp(wide_select(x < floor, floor, x)));
+            using T = typename V::value_type;
+            const V c = xsimd::max(V(std::is_same<T, float>::value ? T(-111) : T(-753)), x);
+            return simd::detail::exp_mul(c, c);
         }
 
         // 2^n for integral n held in a batch of floats (float32: n in [-126, 127], float64:
@@ -420,29 +411,41 @@ namespace pyperf_tensor::kernels
             return (xsimd::max(B(T(0)), x) - ae) | (x & B(T(-0.0)));
         }
 
-        // float32 tanh-GELU as x * sigmoid(s), s = x (k1 + k2 x^2) (k1 = 2 sqrt(2/pi),
-        // k2 = 0.044715 k1) carried as s_hi + s_lo (error-free products and sums, the
-        // constants split in two floats): the result's relative error is |s| times s's, so
-        // a plain float32 s would be off by ~|s| ULP. exp(-|s|) is corrected to first
-        // order by s_lo. Results below the normal range (x < -5) and +-inf go wide (in
-        // gelu_tanh_op::edges).
+        // float32 tanh-GELU's s = x (k1 + k2 x^2) (k1 = 2 sqrt(2/pi), k2 = 0.044715 k1) as
+        // hi + lo (error-free products and sums, the constants split in two floats): the
+        // result's relative error is |s| times s's, so a plain float32 s would be off by ~|s|
+        // ULP.
         template <class B>
-        PYPERF_TENSOR_INLINE B gelu_tanh_f32(const B& x) noexcept
+        struct gelu_tanh_arg
+        {
+            B hi, lo;
+        };
+        template <class B>
+        PYPERF_TENSOR_INLINE gelu_tanh_arg<B> gelu_tanh_s(const B& x) noexcept
         {
             const B k1h(1.5957691669464111f), k1l(-4.534068054340423e-08f);
             const B k2h(0.07135481387376785f), k2l(2.3988324659995897e-09f);
-            const B xc = xsimd::min(B(20.0f), x); // sigmoid(s(20)) is 1; NaN kept
-            const B h = xc * xc, l = simd::product_error(xc, xc, h);
+            const B h = x * x, l = simd::product_error(x, x, h);
             const B p = k2h * h, pe = simd::product_error(k2h, h, p);
             const B w = k1h + p, bb = w - k1h;
             const B w_err = (k1h - (w - bb)) + (p - bb);
             const B w_lo = w_err + pe + simd::fma(k2h, l, simd::fma(k2l, h, k1l));
-            const B s = xc * w;
-            const B s_lo = simd::fma(xc, w_lo, simd::product_error(xc, w, s));
-            const B sign = s & B(-0.0f);
-            const B e0 = simd::exp_negated(xsimd::abs(s)); // exp(-|s|)
-            const B e = simd::fnma(e0, s_lo ^ sign, e0);   // exp(-|s_hi + s_lo|)
-            return xsimd::select(s >= B(0.0f), x, x * e) / (B(1.0f) + e);
+            const B s = x * w;
+            return {s, simd::fma(x, w_lo, simd::product_error(x, w, s))};
+        }
+
+        // float32 tanh-GELU as x * sigmoid(s), exp(-|s|) corrected to first order by s's low
+        // part. Results below the normal range (x < -5) and +-inf are gelu_tanh_far's
+        // (in gelu_tanh_op::edges).
+        template <class B>
+        PYPERF_TENSOR_INLINE B gelu_tanh_f32(const B& x) noexcept
+        {
+            const B xc = xsimd::min(B(20.0f), x); // sigmoid(s(20)) is 1; NaN kept
+            const gelu_tanh_arg<B> s = gelu_tanh_s(xc);
+            const B sign = s.hi & B(-0.0f);
+            const B e0 = simd::exp_negated(xsimd::abs(s.hi)); // exp(-|s|)
+            const B e = simd::fnma(e0, s.lo ^ sign, e0);      // exp(-|s_hi + s_lo|)
+            return xsimd::select(s.hi >= B(0.0f), x, x * e) / (B(1.0f) + e);
         }
 
         // x * sigmoid(s) for batches of double: (x or x e) / (1 + e) with e = exp(-|s|),
@@ -457,17 +460,43 @@ namespace pyperf_tensor::kernels
         // The tanh-approximated GELU as x * sigmoid(2u) in double (float64 inputs): u's
         // rounding error is multiplied by up to |2u| in the result.
         template <class B>
+        PYPERF_TENSOR_INLINE B gelu_tanh_s64(const B& x) noexcept
+        {
+            return x * simd::fma(x * x, B(1.5957691216057307 * 0.044715), B(1.5957691216057307));
+        }
+        template <class B>
         PYPERF_TENSOR_INLINE B gelu_tanh_f64(const B& x) noexcept
         {
-            const B s = x * simd::fma(x * x, B(1.5957691216057307 * 0.044715), B(1.5957691216057307));
-            return times_sigmoid(x, s);
+            return times_sigmoid(x, gelu_tanh_s64(x));
         }
 
-        template <class T>
-        constexpr T log_min_normal = std::is_same<T, float>::value ? T(-87.0) : T(-708.0);
-        // Where simd::exp_negated stops (exp(-x) finite above it).
-        template <class T>
-        constexpr T exp_negated_min = std::is_same<T, float>::value ? T(-88.0) : T(-709.0);
+        // tanh-GELU where its result may be below the normal range (float32 x < -5, where e =
+        // exp(s) < 4.6e-8; float64 x < -20, where e leaves the normal range) and +-inf: x e /
+        // (1 + e) as exp_mul(s, x (1 - e)), so a subnormal result is rounded once (float32
+        // with s's low part, x (1 + s_lo - e); float64's e is below 2^-1022). x is clamped
+        // where s < -750 and the result rounds to 0 (-inf gives -0): float32 at -13, float64
+        // at -22.
+        template <class B>
+        PYPERF_TENSOR_INLINE B gelu_tanh_far(const B& x) noexcept
+        {
+            using T = typename B::value_type;
+            B s, m;
+            if constexpr (std::is_same<T, float>::value)
+            {
+                const B xc = xsimd::max(B(-13.0f), x);
+                const gelu_tanh_arg<B> sp = gelu_tanh_s(xc);
+                const B e = simd::exp_normal(xsimd::max(B(-80.0f), sp.hi)); // e's own error is below e^2
+                s = sp.hi;
+                m = simd::fma(xc, sp.lo - e, xc);
+            }
+            else
+            {
+                m = xsimd::max(B(-22.0), x);
+                s = gelu_tanh_s64(m);
+            }
+            return xsimd::select(x > B(T(0)), x, simd::detail::exp_mul(s, m));
+        }
+
     } // namespace detail
 
     // Every activation functor: float32 and float64, one input.
@@ -519,9 +548,9 @@ namespace pyperf_tensor::kernels
         }
     };
 
-    // 1 / (1 + exp(-x)). Where exp(-x) would overflow (x < -88 in float32, -709 in
-    // float64) 1 + exp(x) rounds to 1, and sigmoid(x) is exp(x): those lanes are taken
-    // by exp, whose subnormal handling makes sigmoid(-100) = 3.7e-44 exact to the ULP.
+    // 1 / (1 + exp(-x)). Where exp(-x) is large (x < -80 in float32, -700 in float64) 1 +
+    // exp(x) rounds to 1, and sigmoid(x) is exp(x): those lanes are taken by exp_mul(x, 1),
+    // whose subnormal handling makes sigmoid(-100) = 3.7e-44 exact to the ULP.
     // (The formula with e = exp(-|x|), (1 or e) / (1 + e), needs no second exp for
     // them but two more operations per register: 1.19x the time at 1000x1000.)
     struct sigmoid_op
@@ -537,15 +566,13 @@ namespace pyperf_tensor::kernels
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
-            const auto low = x < V(detail::exp_negated_min<T>);
-            if (xsimd::any(low))
-                return xsimd::select(low, simd::exp(x), r);
-            return r;
+            return detail::fix_edges<true>(r, x, x < V(simd::exp_negated_min<T>),
+                                           [](const V& v) { return simd::detail::exp_mul(v, V(T(1))); });
         }
     };
 
-    // x * sigmoid(x) as x / (1 + exp(-x)). Below ln(FLT_MIN) exp(x) is subnormal and x
-    // e^x would magnify its rounding: those lanes (and -inf, whose limit is -0) go wide.
+    // x * sigmoid(x) as x / (1 + exp(-x)). Below -80 (float64 -700), and -inf, whose limit
+    // is -0: x e^x with one rounding (silu_far).
     struct silu_op
     {
         PYPERF_TENSOR_ACTIVATION_WITH_EDGES(silu)
@@ -559,8 +586,8 @@ namespace pyperf_tensor::kernels
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
-            return detail::fix_edges(r, x, x < V(detail::log_min_normal<T>),
-                                     [](auto v) { return detail::silu_wide(v); });
+            return detail::fix_edges<true>(r, x, x < V(simd::exp_negated_min<T>),
+                                           [](const V& v) { return detail::silu_far(v); });
         }
     };
 
@@ -610,18 +637,15 @@ namespace pyperf_tensor::kernels
             else
                 return detail::gelu_tanh_f64(x);
         }
-        // float32: results below the normal range (x < -5) and +-inf; float64: where
-        // exp(-|s|) leaves the normal range.
+        // Results that may be below the normal range (float32 x < -5, float64 x < -20) and
+        // +-inf: gelu_tanh_far.
         template <class V>
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
-            // float64's edge lanes are exact in double: x < -177 gives s < -3.9e5, exp(s) = 0 and
-            // -0 out (and +-inf their limits), the long double formula's bits, so they stay in SIMD.
-            constexpr bool f32 = std::is_same<T, float>::value;
-            const T low = f32 ? T(-5) : detail::log_min_normal<T> / T(4);
-            return detail::fix_edges<!f32>(r, x, (x < V(low)) | (x == V(std::numeric_limits<T>::infinity())),
-                                           [](auto v) { return detail::gelu_tanh_wide(v); });
+            const T low = std::is_same<T, float>::value ? T(-5) : T(-20);
+            return detail::fix_edges<true>(r, x, (x < V(low)) | (x == V(std::numeric_limits<T>::infinity())),
+                                           [](const V& v) { return detail::gelu_tanh_far(v); });
         }
     };
 #undef PYPERF_TENSOR_ACTIVATION_WITH_EDGES

@@ -141,19 +141,21 @@ namespace pyperf_tensor::simd
     namespace detail
     {
         // Edges: whether an exp takes every input (overflow, underflow, subnormal results, +-inf)
-        // rather than those with a normal result. It clamps x first (NaN kept: max and min
-        // return their second operand for NaN) and applies the result's power of 2, 2^e, as
-        // 2^(e - e2) 2^e2 with e2 = floor(e/2), each factor normal: the first multiplication
-        // is exact, the second rounds once into the subnormal range or overflows to inf. Where
-        // the result is normal that is the same bits as the one-factor form.
-        constexpr float exp_f32_clamp_lo = -104.0f, exp_f32_clamp_hi = 89.0f; // exp rounds to 0 and to inf there
-        constexpr float exp_f32_zero_below = -103.973f; // exp(x) < 2^-150 (half the least subnormal)
+        // rather than those with a normal result, and gives m exp(x) for a factor 1 <= |m| <=
+        // 1024 (1 for exp itself). It clamps x first (NaN kept: max and min return their second
+        // operand for NaN) and applies the result's power of 2, 2^e, as 2^(e - e2) 2^e2 with
+        // e2 = floor(e/2), each factor normal: m exp(x) 2^-e2 is a normal number, and the
+        // last multiplication rounds once into the subnormal range or overflows to inf. Where
+        // the result is normal and m = 1 that is the same bits as the one-factor form.
+        constexpr float exp_f32_clamp_lo = -111.0f, exp_f32_clamp_hi = 89.0f; // m exp(x) rounds to 0 and to inf there
+        constexpr float exp_f32_zero_below = -110.904f; // 1024 exp(x) < 2^-150 (half the least subnormal)
 
         // exp(x), SSE2 float32 (x in the normal range unless Edges): x = n ln2 + r, |r| <=
         // ln2/2, exp(r) by a degree-6 polynomial (Cephes expf's), times 2^n built in the
         // exponent bits. No selects, no division.
         template <bool Edges = false, class A>
-        inline xsimd::batch<float, A> exp_f32(xsimd::batch<float, A> x) noexcept
+        inline xsimd::batch<float, A> exp_f32(xsimd::batch<float, A> x,
+                                              xsimd::batch<float, A> m = xsimd::batch<float, A>(1.0f)) noexcept
         {
             using B = xsimd::batch<float, A>;
             using I = xsimd::batch<std::int32_t, A>;
@@ -175,7 +177,7 @@ namespace pyperf_tensor::simd
                 const I e2 = e >> 1;
                 const B two_e2 = xsimd::select(x > B(exp_f32_zero_below), xsimd::bitwise_cast<B>((e2 + I(127)) << 23),
                                                B(0.0f)); // as exp_f32_ymm
-                return p * xsimd::bitwise_cast<B>((e - e2 + I(127)) << 23) * two_e2;
+                return m * p * xsimd::bitwise_cast<B>((e - e2 + I(127)) << 23) * two_e2;
             }
             return p * xsimd::bitwise_cast<B>((e + I(127)) << 23);
         }
@@ -195,11 +197,11 @@ namespace pyperf_tensor::simd
         // |r| <= ln2/2 took eleven (and 1.26 ULP): this host runs about one such 512-bit
         // instruction per cycle, so their count is the time (exp 0.9x, sigmoid 0.8x,
         // measured in C++ on L1-resident data). exp_f32_zmm takes every input: it clamps
-        // them to [-110, 100] first (NaN kept: vmaxps/vminps return their second operand
+        // them to [-111, 100] first (NaN kept: vmaxps/vminps return their second operand
         // on NaN), so no lane needs a fix-up. Negate: exp(-x), the negation folded into
         // the reduction's first two fmas.
         template <bool Negate = false>
-        inline __m512 exp_f32_zmm_normal(__m512 x) noexcept
+        inline __m512 exp_f32_zmm_normal(__m512 x, __m512 m = _mm512_set1_ps(1.0f)) noexcept // m exp(x)
         {
             namespace t = tables;
             const __m512 shifter = _mm512_set1_ps(786432.0f), log2e = _mm512_set1_ps(1.44269504088896341f);
@@ -216,11 +218,13 @@ namespace pyperf_tensor::simd
             const __m512 s = _mm512_permutexvar_ps(_mm512_castps_si512(ks), table); // 2^(j/16)
             const __m512 q = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 6), _mm512_set1_ps(0.5f));
             const __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, r); // exp(r) - 1
-            return _mm512_scalef_ps(_mm512_fmadd_ps(s, p, s), k);
+            const __m512 ms = _mm512_mul_ps(m, s);                       // folded away for m = 1
+            return _mm512_scalef_ps(_mm512_fmadd_ps(ms, p, ms), k);
         }
-        inline __m512 exp_f32_zmm(__m512 x) noexcept
+        inline __m512 exp_f32_zmm(__m512 x, __m512 m = _mm512_set1_ps(1.0f)) noexcept
         {
-            return exp_f32_zmm_normal(_mm512_min_ps(_mm512_set1_ps(100.0f), _mm512_max_ps(_mm512_set1_ps(-110.0f), x)));
+            return exp_f32_zmm_normal(
+                _mm512_min_ps(_mm512_set1_ps(100.0f), _mm512_max_ps(_mm512_set1_ps(exp_f32_clamp_lo), x)), m);
         }
 #endif
 #if defined(__AVX2__) && defined(__FMA__)
@@ -232,7 +236,7 @@ namespace pyperf_tensor::simd
         // 2^floor(k) 2^(j/8). Within 0.88 ULP (Cephes' polynomial: 1.25) and 0.7x its time
         // (C++, L1-resident data, every 61st float of the normal range).
         template <bool Edges = false>
-        inline __m256 exp_f32_ymm(__m256 x) noexcept
+        inline __m256 exp_f32_ymm(__m256 x, __m256 m = _mm256_set1_ps(1.0f)) noexcept
         {
             namespace t = tables;
             if constexpr (Edges)
@@ -265,7 +269,7 @@ namespace pyperf_tensor::simd
             q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.5f));
             const __m256 p = _mm256_fmadd_ps(_mm256_mul_ps(r, r), q, r); // exp(r) - 1
             const __m256 e = _mm256_fmadd_ps(s, p, s);
-            return Edges ? _mm256_mul_ps(e, two_e2) : e;
+            return Edges ? _mm256_mul_ps(_mm256_mul_ps(m, e), two_e2) : e;
         }
 #endif
     } // namespace detail
@@ -426,11 +430,11 @@ namespace pyperf_tensor::simd
         // 2^(n/16) exp(r) with the 16-entry tables of pow, no division (xsimd 8.1's exp
         // divides). Within 0.53 ULP (20,000 inputs against a 200-bit reference).
         template <bool Edges = false, class D>
-        PYPERF_TENSOR_INLINE D exp_f64(D x) noexcept
+        PYPERF_TENSOR_INLINE D exp_f64(D x, D m = D(1.0)) noexcept
         {
             using U = xsimd::batch<std::uint64_t, typename D::arch_type>;
             if constexpr (Edges)
-                x = xsimd::min(D(710.0), xsimd::max(D(-746.0), x)); // exp rounds to inf and to 0 there
+                x = xsimd::min(D(710.0), xsimd::max(D(-753.0), x)); // m exp(x) rounds to inf and to 0 there
             exp_reduction<D> e = reduce_exp(x);
             D two_e2(1.0);
             if constexpr (Edges)
@@ -438,14 +442,14 @@ namespace pyperf_tensor::simd
                 const D e2 = xsimd::floor(e.n * D(1.0 / 32));                               // floor(floor(n/16) / 2)
                 const U e2_bits = xsimd::bitwise_cast<U>(e2 + D(6755399441055744.0)) << 52; // e2 << 52
                 e.scale = xsimd::bitwise_cast<D>(xsimd::bitwise_cast<U>(e.scale) - e2_bits);
-                // as exp_f32_ymm: where exp rounds to 0 (x < ln(2^-1075)), an exact 0, no underflow
-                two_e2 = xsimd::select(x > D(-745.14), xsimd::bitwise_cast<D>(xsimd::bitwise_cast<U>(D(1.0)) + e2_bits),
-                                       D(0.0));
+                // as exp_f32_ymm: where m exp(x) rounds to 0 (1024 exp(x) < 2^-1075), an exact 0, no underflow
+                two_e2 = xsimd::select(x > D(-752.065),
+                                       xsimd::bitwise_cast<D>(xsimd::bitwise_cast<U>(D(1.0)) + e2_bits), D(0.0));
             }
             const D r = simd::fma(e.n, D(-tables::ln2_16_lo), e.r_hi);
             const D p = simd::fma(r * r, expm1_rest(r), r);                            // exp(r) - 1
             const D y = simd::fma(e.scale, simd::fma(e.tail, p, e.tail) + p, e.scale); // (1 + tail)(1 + p)
-            return Edges ? y * two_e2 : y;
+            return Edges ? m * y * two_e2 : y;
         }
     } // namespace detail
 
@@ -474,25 +478,47 @@ namespace pyperf_tensor::simd
 
     namespace detail
     {
-        // exp of a register with an overflowing, underflowing or subnormal lane: the same
-        // kernel with the clamp and the power of 2 in two factors (exp_f32's Edges), in SIMD
-        // (per-lane libm took 20-60x the time for such inputs); SSE2's float64, whose
-        // exp_normal is xsimd's, asks libm. Out of line, as patch_lanes: inlined, it made the
-        // common path of float64 silu 1.4x slower.
+        // m exp(x) for every x and a factor 1 <= |m| <= 1024, with exp's power of 2 applied
+        // last (Edges), so that a result below the normal range is rounded once: x e^x near
+        // the subnormals keeps its ULP this way, where x times a subnormal exp(x) would
+        // magnify exp's rounding. SSE2's float64 lane by lane in long double.
+        template <class V>
+        PYPERF_TENSOR_INLINE V exp_mul(const V& x, const V& m) noexcept
+        {
+            using T = typename V::value_type;
+#if defined(__AVX512F__)
+            if constexpr (std::is_same<T, float>::value && is_zmm<V>())
+                return exp_f32_zmm(x, m);
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+            if constexpr (std::is_same<T, float>::value && sizeof(V) == 32)
+                return exp_f32_ymm<true>(x, m);
+#endif
+            if constexpr (std::is_same<T, float>::value)
+                return exp_f32<true>(x, m);
+            else if constexpr (sizeof(V) >= 32)
+                return exp_f64<true>(x, m);
+            else
+            {
+                const auto every_lane = V(T(0)) == V(T(0));
+                return patch_lanes(
+                    x, every_lane, [](T v, T f) { return static_cast<T>(f * std::exp(static_cast<long double>(v))); },
+                    x, m);
+            }
+        }
+
+        // exp of a register with an overflowing, underflowing or subnormal lane: exp_mul(x,
+        // 1), in SIMD (per-lane libm took 20-60x the time for such inputs); SSE2's float64,
+        // whose exp_normal is xsimd's, asks libm. Out of line, as patch_lanes: inlined, it made
+        // the common path of float64 silu 1.4x slower.
         template <class V, class M>
         PYPERF_TENSOR_COLD V exp_edges(const V& r, const V& x, const M& edge) noexcept
         {
             using T = typename V::value_type;
-#if defined(__AVX2__) && defined(__FMA__)
-            if constexpr (std::is_same<T, float>::value && sizeof(V) == 32)
-                return exp_f32_ymm<true>(x);
-#endif
-            if constexpr (std::is_same<T, float>::value)
-                return exp_f32<true>(x);
-            else if constexpr (sizeof(V) >= 32)
-                return exp_f64<true>(x);
-            else
+            if constexpr (std::is_same<T, double>::value && sizeof(V) < 32)
                 return patch_lanes(r, edge, [](T v) { return std::exp(v); }, x);
+            else
+                return exp_mul(x, V(T(1)));
         }
     } // namespace detail
 
@@ -517,17 +543,25 @@ namespace pyperf_tensor::simd
         }
     }
 
-    // exp(-x) where it is finite (float32 x >= -88, float64 x >= -709; other lanes hold
-    // anything, for the caller to replace), for every larger x and NaN. exp(-|x|) is
-    // exp_negated(abs(x)).
+    // exp(-x) for x >= exp_negated_min (float32 -80, float64 -700) up to where it stops being
+    // normal (float32 87, float64 708), and NaN; above, a number at most e^-87 (float64
+    // e^-708), so that 1 + it is 1; below, a number at least e^80 (e^700), so that 1 / (1 +
+    // it) is still normal, for the caller to replace. For 1 / (1 + exp(-x)) and the like:
+    // without the test for lanes that overflow or underflow, large |x| costs nothing
+    // (float32 silu on AVX2, inputs in +-1000: 2.5x the time of ordinary inputs, 4.3x with
+    // simd::exp). exp(-|x|) is exp_negated(abs(x)).
+    template <class T>
+    constexpr T exp_negated_min = std::is_same<T, float>::value ? T(-80) : T(-700);
     template <class V>
     PYPERF_TENSOR_INLINE V exp_negated(const V& x) noexcept
     {
+        using T = typename V::value_type;
 #if defined(__AVX512F__)
-        if constexpr (std::is_same<typename V::value_type, float>::value && detail::is_zmm<V>())
+        if constexpr (std::is_same<T, float>::value && detail::is_zmm<V>())
             return detail::exp_f32_zmm_normal<true>(_mm512_min_ps(_mm512_set1_ps(110.0f), x)); // NaN kept
 #endif
-        return simd::exp(-x);
+        const V hi(std::is_same<T, float>::value ? T(87) : T(708));
+        return exp_normal(-xsimd::min(hi, xsimd::max(V(exp_negated_min<T>), x))); // NaN kept
     }
 
     namespace detail
