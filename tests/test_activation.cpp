@@ -233,3 +233,59 @@ TEST_CASE("softmax: errors and special values")
     CHECK(s.data()[3] == 0.0f);     // -inf is a mask: exp gives 0
     CHECK(s.data()[4] == 0.5f);
 }
+
+TEST_CASE_TEMPLATE("softmax rows under masks and far-out values: within 5 ULP, subnormal results included", T, float,
+                   double)
+{
+    // Rows long enough for the row kernel. Each row one case: a causal mask of -1e9 or -inf
+    // (maximum in [0, 64]: exponentials unshifted, rounded once below the normal range),
+    // values spread down to where the results are subnormal, the same with a negative
+    // maximum (shifted), and logits near 1000 (shifted, with the rounding correction).
+    const pt::index_t rows = 40, n = 300;
+    pt::tensor<T> x(pt::dims{rows, n});
+    for (pt::index_t i = 0; i < rows; ++i)
+        for (pt::index_t j = 0; j < n; ++j)
+        {
+            const double depth = std::is_same<T, float>::value ? 150.0 : 1080.0; // to below the subnormals
+            const double v = std::sin(0.71 * static_cast<double>(i * n + j)) * 3, far = -depth * (j % 7) / 6.0;
+            double xv = v;
+            switch (i % 5)
+            {
+            case 0:
+                xv = j > 5 * i + 1 ? -1e9 : v + 3;
+                break;
+            case 1:
+                xv = j > 5 * i + 1 ? -INFINITY : v + 3;
+                break;
+            case 2:
+                xv = j == 0 ? 1.0 : v + far;
+                break;
+            case 3:
+                xv = v + far - 4;
+                break;
+            default:
+                xv = v + 1000;
+                break;
+            }
+            x.data()[i * n + j] = static_cast<T>(xv);
+        }
+    const auto s = pt::softmax(x);
+    double worst = 0;
+    for (pt::index_t i = 0; i < rows; ++i)
+    {
+        const T* r = x.data() + i * n;
+        long double mx = -INFINITY, sum = 0;
+        for (pt::index_t j = 0; j < n; ++j)
+            mx = std::max<long double>(mx, r[j]);
+        for (pt::index_t j = 0; j < n; ++j)
+            sum += std::exp(static_cast<long double>(r[j]) - mx);
+        for (pt::index_t j = 0; j < n; ++j)
+        {
+            const double e = ulps(s.data()[i * n + j], std::exp(static_cast<long double>(r[j]) - mx) / sum);
+            INFO("row ", i, " x = ", r[j]);
+            CHECK(e <= 5);
+            worst = std::max(worst, e);
+        }
+    }
+    MESSAGE("worst ", worst, " ULP");
+}

@@ -6,8 +6,8 @@
 // ULP of the exact value over the whole range, saturation and subnormal results
 // included. Where the cheap formula loses accuracy (a product that lands in the
 // subnormal range, an infinite input that would give inf * 0), those lanes are
-// recomputed in a wider type (double for float32, in SIMD; long double for float64, lane
-// by lane); the check costs one comparison per register.
+// recomputed by an edge formula in SIMD (exp_mul rounds a subnormal result once; float64
+// exact GELU lane by lane in long double); the check costs one comparison per register.
 #pragma once
 
 #include <array>
@@ -28,67 +28,30 @@ namespace pyperf_tensor::kernels
 {
     namespace detail
     {
-        // The scalar type edge lanes are recomputed in.
-        template <class T>
-        using wide_t = std::conditional_t<std::is_same<T, float>::value, double, long double>;
-
-        // float32 edge lanes recomputed as f(wide(x)) rounded to T, f on two batches of
-        // doubles. Out of line, arguments by value: by reference, the ordinary path of silu
-        // took 8% more.
+        // Recompute the lanes of r where `edge` holds as f(x) (the edge code of sigmoid, silu
+        // and the GELUs: a few operations more than the ordinary code, as exp_mul rounds their
+        // subnormal results once). With AVX-512's 32 registers inline: out of line, float32
+        // silu on inputs in +-1000 (nearly every register an edge) took 924 us against 357,
+        // as a call clobbers every vector register. With 16 (AVX2, SSE2) out of line, with raw
+        // registers as arguments: inline, the edge code's constants crowd the ordinary loop
+        // (AVX2 float32 silu 329 against 307 us, GELU 654 against 616), and far-out inputs
+        // take 1.3-1.5x the inline time instead. (C++, 1000x1000, 1 thread.)
         template <class V, class M, class F>
-        PYPERF_TENSOR_COLD V wide_lanes(V r, V x, M edge, F f) noexcept
+        PYPERF_TENSOR_COLD typename V::register_type edge_lanes(typename V::register_type r,
+                                                                typename V::register_type x,
+                                                                typename M::register_type edge, F f) noexcept
         {
-            xsimd::batch<double, typename V::arch_type> lo, hi;
-            simd::widen(x, lo, hi);
-            return xsimd::select(edge, simd::narrow(f(lo), f(hi)), r);
+            return xsimd::select(M(edge), f(V(x)), V(r));
         }
-
-        // Recompute the lanes of r where `edge` holds with f. InType: f evaluated on the
-        // register itself, inline (sigmoid, silu, tanh-GELU, whose subnormal results
-        // exp_mul rounds once; out of line, float32 silu on AVX-512 took 2x as long on inputs
-        // in +-1000, nearly every register an edge). Otherwise in a wider type (exact GELU,
-        // f takes a scalar or a batch: the *_wide functions below): float32 as two batches
-        // of doubles, float64 lane by lane in long double.
-        template <bool InType = false, class V, class M, class F>
+        template <class V, class M, class F>
         PYPERF_TENSOR_INLINE V fix_edges(const V& r, const V& x, const M& edge, F f) noexcept
         {
-            using T = typename V::value_type;
             if (!xsimd::any(edge))
                 return r;
-            if constexpr (InType)
+            if constexpr (simd::detail::is_zmm<V>())
                 return xsimd::select(edge, f(x), r);
-            else if constexpr (std::is_same<T, float>::value)
-                return wide_lanes(r, x, edge, f);
             else
-                return simd::detail::patch_lanes(
-                    r, edge, [&](T v) { return static_cast<T>(f(static_cast<wide_t<T>>(v))); }, x);
-        }
-
-        // The wide functions' building blocks, for a scalar or a batch (xsimd::isinf and
-        // simd::exp take scalars too).
-        template <class M, class W>
-        PYPERF_TENSOR_INLINE W wide_select(const M& c, const W& a, const W& b) noexcept
-        {
-            if constexpr (std::is_same<M, bool>::value)
-                return c ? a : b;
-            else
-                return xsimd::select(c, a, b);
-        }
-
-        // The limits of x * f(x) at infinity for f -> 1 at +inf, f -> 0 at -inf (silu, gelu).
-        template <class W>
-        W gate_at_infinity(W x) noexcept
-        {
-            return wide_select(x > W(0), x, W(-0.0));
-        }
-
-        // x * Phi(x) (exact GELU) in a wide type, for edge lanes.
-        template <class W>
-        W gelu_wide(W x) noexcept
-        {
-            using std::erfc, xsimd::erfc;
-            return wide_select(xsimd::isinf(x), gate_at_infinity(x),
-                               W(0.5) * x * erfc(x * W(-0.70710678118654752440084436210484903928L)));
+                return V(edge_lanes<V, M>(r, x, edge, f));
         }
 
         // x sigmoid(x) for the edge lanes, x below simd::exp_negated_min (float32 -80, float64
@@ -411,6 +374,23 @@ namespace pyperf_tensor::kernels
             return (xsimd::max(B(T(0)), x) - ae) | (x & B(T(-0.0)));
         }
 
+        // float32 exact GELU for x < -10 (and -inf): -a Phi(-a) = -C exp(-a^2/2) S(1/a^2), a =
+        // -x, C = 1/sqrt(2 pi), S(t) = a R(a) = 1 - t + 3t^2 - 15t^3 + 105t^4 - 945t^5 from the
+        // Mills ratio's asymptotic series (the next term, 10395 t^6, is below 1.1e-8 for a >=
+        // 10). a^2 = h + l exactly, and exp(-(h + l)/2) m as exp_mul(-h/2, m (1 - l/2)), so a
+        // subnormal result is rounded once. a is clamped at 15, where the result rounds to 0
+        // (-inf gives -0).
+        template <class B>
+        PYPERF_TENSOR_INLINE B gelu_far_f32(const B& x) noexcept
+        {
+            const B a = xsimd::min(B(15.0f), -x);
+            const B h = a * a, l = simd::product_error(a, a, h);
+            constexpr double c = -0.3989422804014327;
+            const B cs = horner(B(1.0f) / h, std::array<float, 6>{float(-945 * c), float(105 * c), float(-15 * c),
+                                                                  float(3 * c), float(-c), float(c)}); // C S
+            return simd::detail::exp_mul(h * B(-0.5f), simd::fnma(cs * l, B(0.5f), cs));
+        }
+
         // float32 tanh-GELU's s = x (k1 + k2 x^2) (k1 = 2 sqrt(2/pi), k2 = 0.044715 k1) as
         // hi + lo (error-free products and sums, the constants split in two floats): the
         // result's relative error is |s| times s's, so a plain float32 s would be off by ~|s|
@@ -566,8 +546,8 @@ namespace pyperf_tensor::kernels
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
-            return detail::fix_edges<true>(r, x, x < V(simd::exp_negated_min<T>),
-                                           [](const V& v) { return simd::detail::exp_mul(v, V(T(1))); });
+            return detail::fix_edges(r, x, x < V(simd::exp_negated_min<T>),
+                                     [](const V& v) { return simd::detail::exp_mul(v, V(T(1))); });
         }
     };
 
@@ -586,8 +566,8 @@ namespace pyperf_tensor::kernels
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
-            return detail::fix_edges<true>(r, x, x < V(simd::exp_negated_min<T>),
-                                           [](const V& v) { return detail::silu_far(v); });
+            return detail::fix_edges(r, x, x < V(simd::exp_negated_min<T>),
+                                     [](const V& v) { return detail::silu_far(v); });
         }
     };
 
@@ -616,12 +596,28 @@ namespace pyperf_tensor::kernels
         {
             return detail::gelu_exact(x);
         }
-        // x < -10 (beyond the fits). +inf needs no fix: max(x, 0) - a Phi(-a) is inf - tiny.
+        // x < -10 (beyond the fits): float32 gelu_far_f32, float64 lane by lane in long double
+        // (the asymptotic series would need 18 terms at -10). +inf needs no fix: max(x, 0) - a
+        // Phi(-a) is inf - tiny.
         template <class V>
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
-            return detail::fix_edges(r, x, x < V(T(-10)), [](auto v) { return detail::gelu_wide(v); });
+            const auto edge = x < V(T(-10));
+            if constexpr (std::is_same<T, float>::value)
+                return detail::fix_edges(r, x, edge, [](const V& v) { return detail::gelu_far_f32(v); });
+            else if (xsimd::any(edge)) // lane by lane in long double: -inf's limit is -0
+                return simd::detail::patch_lanes(
+                    r, edge,
+                    [](T v)
+                    {
+                        return v == -std::numeric_limits<T>::infinity()
+                                   ? T(-0.0)
+                                   : static_cast<T>(0.5L * v
+                                                    * std::erfc(v * -0.70710678118654752440084436210484903928L));
+                    },
+                    x);
+            return r;
         }
     };
 
@@ -644,8 +640,8 @@ namespace pyperf_tensor::kernels
         {
             using T = typename V::value_type;
             const T low = std::is_same<T, float>::value ? T(-5) : T(-20);
-            return detail::fix_edges<true>(r, x, (x < V(low)) | (x == V(std::numeric_limits<T>::infinity())),
-                                           [](const V& v) { return detail::gelu_tanh_far(v); });
+            return detail::fix_edges(r, x, (x < V(low)) | (x == V(std::numeric_limits<T>::infinity())),
+                                     [](const V& v) { return detail::gelu_tanh_far(v); });
         }
     };
 #undef PYPERF_TENSOR_ACTIVATION_WITH_EDGES
@@ -698,6 +694,11 @@ namespace pyperf_tensor::kernels
 
         // How a slice's exponentials are taken. `none`: exp(x), for slices whose |x| all
         // lie within 64 (exp neither overflows nor underflows there, and x is exact).
+        // `unshifted`: exp(x) with exp's power of 2 applied last (exp_mul), for softmax rows
+        // whose maximum lies in [0, 64] but whose values go below -64 (a mask's -1e9 or
+        // -inf): nothing overflows, the sum is at least 1, and an exponential below the
+        // normal range is rounded once, so x needs no shift (a causal mask: 1.0x the
+        // unmasked time, 1.4x with the shift and its correction).
         // Otherwise exp(x - max): `corrected` for softmax's stored values, where x - m
         // rounds when m is small and |x - m| large (float32 exp(x - m) would then be off
         // by |x - m| / 2 ULP), so the rounding error (TwoSum) corrects the exponential;
@@ -706,6 +707,7 @@ namespace pyperf_tensor::kernels
         enum class shift
         {
             none,
+            unshifted,
             plain,
             corrected
         };
@@ -714,6 +716,8 @@ namespace pyperf_tensor::kernels
         {
             if constexpr (S == shift::none)
                 return simd::exp_normal(x);
+            else if constexpr (S == shift::unshifted)
+                return simd::detail::exp_mul(x, B(typename B::value_type(1)));
             else if constexpr (S == shift::plain)
                 return simd::exp(x - m);
             else
@@ -820,7 +824,8 @@ namespace pyperf_tensor::kernels
         // log_softmax shifts every row by its maximum (log(sum) of unshifted exponentials
         // would be off by their rounding, 1e-7 absolute, where a result is near 0). A
         // softmax row whose |x| all lie within 64 takes exp(x) unshifted; other rows take
-        // the shift by their maximum, found by an extra pass over the row just read.
+        // their maximum, found by an extra pass over the row just read, and are `unshifted`
+        // where it lies in [0, 64], else shifted by it.
         template <class Arch, class T, bool Contiguous, bool Log>
         PYPERF_TENSOR_FLATTEN void softmax_rows(const softmax_block<T>& b) noexcept
         {
@@ -846,7 +851,7 @@ namespace pyperf_tensor::kernels
             struct row_state
             {
                 B m = B(T(0)), f = B(T(0)); // the shift; 1 / sum (softmax) or log(sum)
-                bool shifted = false;
+                shift mode = shift::none;
             };
             row_state st[3]; // rows c - 1, c, c + 1 at [(c + 2) % 3], [c % 3], [(c + 1) % 3]
             auto sweep = [&](index_t c, auto mode)
@@ -909,14 +914,16 @@ namespace pyperf_tensor::kernels
                 if (scan)
                 {
                     row_state& next = st[(c + 1) % 3];
-                    next.shifted = Log || !xsimd::all(unshifted_lanes(acc, -acc));
+                    next.mode = Log ? shift::plain : shift::none;
                     next.m = B(Log ? lane_max(acc) : T(0));
-                    if (!Log && next.shifted)
+                    if (!Log && !xsimd::all(unshifted_lanes(acc, -acc)))
                     {
                         B mx(ninf);
                         for (index_t j = 0; j < n; j += W)
                             mx = xsimd::max(mx, load(in1, si, j, std::min(W, n - j), ninf));
-                        next.m = B(lane_max(mx));
+                        const T m = lane_max(mx);
+                        next.mode = m >= T(0) && m <= T(64) ? shift::unshifted : shift::corrected;
+                        next.m = B(next.mode == shift::unshifted ? T(0) : m);
                     }
                 }
             };
@@ -927,10 +934,15 @@ namespace pyperf_tensor::kernels
             using by_max = std::integral_constant<shift, Log ? shift::plain : shift::corrected>;
             for (index_t c = -1; c <= b.lanes; ++c)
             {
-                if (c >= 0 && c < b.lanes && st[c % 3].shifted)
-                    sweep(c, by_max{});
-                else
+                const shift mode = c >= 0 && c < b.lanes ? st[c % 3].mode : shift::none;
+                if (mode == shift::none)
                     sweep(c, none{});
+                else if constexpr (Log)
+                    sweep(c, by_max{});
+                else if (mode == shift::unshifted)
+                    sweep(c, std::integral_constant<shift, shift::unshifted>{});
+                else
+                    sweep(c, by_max{});
             }
         }
 

@@ -141,12 +141,13 @@ namespace pyperf_tensor::simd
     namespace detail
     {
         // Edges: whether an exp takes every input (overflow, underflow, subnormal results, +-inf)
-        // rather than those with a normal result, and gives m exp(x) for a factor 1 <= |m| <=
-        // 1024 (1 for exp itself). It clamps x first (NaN kept: max and min return their second
-        // operand for NaN) and applies the result's power of 2, 2^e, as 2^(e - e2) 2^e2 with
-        // e2 = floor(e/2), each factor normal: m exp(x) 2^-e2 is a normal number, and the
-        // last multiplication rounds once into the subnormal range or overflows to inf. Where
-        // the result is normal and m = 1 that is the same bits as the one-factor form.
+        // rather than those with a normal result, and gives m exp(x) for a factor 2^-10 <= |m|
+        // <= 2^10, |m| >= 1 where exp(x) overflows (1 for exp itself). It clamps x first (NaN
+        // kept: max and min return their second operand for NaN) and applies the result's
+        // power of 2, 2^e, as 2^(e - e2) 2^e2 with e2 = floor(e/2), each factor normal: m
+        // exp(x) 2^-e2 is a normal number, and the last multiplication rounds once into the
+        // subnormal range or overflows to inf. Where the result is normal and m = 1 that is
+        // the same bits as the one-factor form.
         constexpr float exp_f32_clamp_lo = -111.0f, exp_f32_clamp_hi = 89.0f; // m exp(x) rounds to 0 and to inf there
         constexpr float exp_f32_zero_below = -110.904f; // 1024 exp(x) < 2^-150 (half the least subnormal)
 
@@ -201,7 +202,7 @@ namespace pyperf_tensor::simd
         // on NaN), so no lane needs a fix-up. Negate: exp(-x), the negation folded into
         // the reduction's first two fmas.
         template <bool Negate = false>
-        inline __m512 exp_f32_zmm_normal(__m512 x, __m512 m = _mm512_set1_ps(1.0f)) noexcept // m exp(x)
+        PYPERF_TENSOR_INLINE __m512 exp_f32_zmm_normal(__m512 x, __m512 m = _mm512_set1_ps(1.0f)) noexcept // m exp(x)
         {
             namespace t = tables;
             const __m512 shifter = _mm512_set1_ps(786432.0f), log2e = _mm512_set1_ps(1.44269504088896341f);
@@ -221,7 +222,7 @@ namespace pyperf_tensor::simd
             const __m512 ms = _mm512_mul_ps(m, s);                       // folded away for m = 1
             return _mm512_scalef_ps(_mm512_fmadd_ps(ms, p, ms), k);
         }
-        inline __m512 exp_f32_zmm(__m512 x, __m512 m = _mm512_set1_ps(1.0f)) noexcept
+        PYPERF_TENSOR_INLINE __m512 exp_f32_zmm(__m512 x, __m512 m = _mm512_set1_ps(1.0f)) noexcept
         {
             return exp_f32_zmm_normal(
                 _mm512_min_ps(_mm512_set1_ps(100.0f), _mm512_max_ps(_mm512_set1_ps(exp_f32_clamp_lo), x)), m);
@@ -236,7 +237,7 @@ namespace pyperf_tensor::simd
         // 2^floor(k) 2^(j/8). Within 0.88 ULP (Cephes' polynomial: 1.25) and 0.7x its time
         // (C++, L1-resident data, every 61st float of the normal range).
         template <bool Edges = false>
-        inline __m256 exp_f32_ymm(__m256 x, __m256 m = _mm256_set1_ps(1.0f)) noexcept
+        PYPERF_TENSOR_INLINE __m256 exp_f32_ymm(__m256 x, __m256 m = _mm256_set1_ps(1.0f)) noexcept
         {
             namespace t = tables;
             if constexpr (Edges)
@@ -478,10 +479,10 @@ namespace pyperf_tensor::simd
 
     namespace detail
     {
-        // m exp(x) for every x and a factor 1 <= |m| <= 1024, with exp's power of 2 applied
-        // last (Edges), so that a result below the normal range is rounded once: x e^x near
-        // the subnormals keeps its ULP this way, where x times a subnormal exp(x) would
-        // magnify exp's rounding. SSE2's float64 lane by lane in long double.
+        // m exp(x) for every x and a factor 2^-10 <= |m| <= 2^10 (|m| >= 1 where exp(x)
+        // overflows), with exp's power of 2 applied last (Edges), so that a result below the
+        // normal range is rounded once: x e^x near the subnormals keeps its ULP this way,
+        // where x times a subnormal exp(x) would magnify exp's rounding.
         template <class V>
         PYPERF_TENSOR_INLINE V exp_mul(const V& x, const V& m) noexcept
         {
@@ -496,15 +497,8 @@ namespace pyperf_tensor::simd
 #endif
             if constexpr (std::is_same<T, float>::value)
                 return exp_f32<true>(x, m);
-            else if constexpr (sizeof(V) >= 32)
-                return exp_f64<true>(x, m);
             else
-            {
-                const auto every_lane = V(T(0)) == V(T(0));
-                return patch_lanes(
-                    x, every_lane, [](T v, T f) { return static_cast<T>(f * std::exp(static_cast<long double>(v))); },
-                    x, m);
-            }
+                return exp_f64<true>(x, m);
         }
 
         // exp of a register with an overflowing, underflowing or subnormal lane: exp_mul(x,
