@@ -240,7 +240,8 @@ TEST_CASE_TEMPLATE("softmax rows under masks and far-out values: within 5 ULP, s
     // Rows long enough for the row kernel. Each row one case: a causal mask of -1e9 or -inf
     // (maximum in [0, 64]: exponentials unshifted, rounded once below the normal range),
     // values spread down to where the results are subnormal, the same with a negative
-    // maximum (shifted), and logits near 1000 (shifted, with the rounding correction).
+    // maximum (shifted), large maxima below the bound where the shift is exact (shifted
+    // with the rounding correction), and maxima just past that bound.
     const pt::index_t rows = 40, n = 300;
     pt::tensor<T> x(pt::dims{rows, n});
     for (pt::index_t i = 0; i < rows; ++i)
@@ -249,7 +250,7 @@ TEST_CASE_TEMPLATE("softmax rows under masks and far-out values: within 5 ULP, s
             const double depth = std::is_same<T, float>::value ? 150.0 : 1080.0; // to below the subnormals
             const double v = std::sin(0.71 * static_cast<double>(i * n + j)) * 3, far = -depth * (j % 7) / 6.0;
             double xv = v;
-            switch (i % 5)
+            switch (i % 7)
             {
             case 0:
                 xv = j > 5 * i + 1 ? -1e9 : v + 3;
@@ -263,8 +264,11 @@ TEST_CASE_TEMPLATE("softmax rows under masks and far-out values: within 5 ULP, s
             case 3:
                 xv = v + far - 4;
                 break;
-            default:
-                xv = v + 1000;
+            case 4: // below that bound, values under half the maximum: x - m rounds
+                xv = (std::is_same<T, float>::value ? 120 : 850) * (1 - 0.7 * j / n) + v * 0.01;
+                break;
+            default: // maxima just past where the shift is exact (208, float64 1492), either sign
+                xv = (i % 2 ? -1 : 1) * (std::is_same<T, float>::value ? 211.5 : 1495.5) + v + far;
                 break;
             }
             x.data()[i * n + j] = static_cast<T>(xv);
