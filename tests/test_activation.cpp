@@ -234,62 +234,59 @@ TEST_CASE("softmax: errors and special values")
     CHECK(s.data()[4] == 0.5f);
 }
 
-TEST_CASE_TEMPLATE("softmax rows under masks and far-out values: within 5 ULP, subnormal results included", T, float,
-                   double)
+TEST_CASE_TEMPLATE("softmax under masks and far-out values, every kernel: within 5 ULP, subnormal results included", T,
+                   float, double)
 {
-    // Rows long enough for the row kernel. Each row one case: a causal mask of -1e9 or -inf
-    // (maximum in [0, 64]: exponentials unshifted, rounded once below the normal range),
-    // values spread down to where the results are subnormal, the same with a negative
-    // maximum (shifted), large maxima below the bound where the shift is exact (shifted
-    // with the rounding correction), and maxima just past that bound.
-    const pt::index_t rows = 40, n = 300;
-    pt::tensor<T> x(pt::dims{rows, n});
-    for (pt::index_t i = 0; i < rows; ++i)
-        for (pt::index_t j = 0; j < n; ++j)
-        {
-            const double depth = std::is_same<T, float>::value ? 150.0 : 1080.0; // to below the subnormals
-            const double v = std::sin(0.71 * static_cast<double>(i * n + j)) * 3, far = -depth * (j % 7) / 6.0;
-            double xv = v;
-            switch (i % 7)
-            {
-            case 0:
-                xv = j > 5 * i + 1 ? -1e9 : v + 3;
-                break;
-            case 1:
-                xv = j > 5 * i + 1 ? -INFINITY : v + 3;
-                break;
-            case 2:
-                xv = j == 0 ? 1.0 : v + far;
-                break;
-            case 3:
-                xv = v + far - 4;
-                break;
-            case 4: // below that bound, values under half the maximum: x - m rounds
-                xv = (std::is_same<T, float>::value ? 120 : 850) * (1 - 0.7 * j / n) + v * 0.01;
-                break;
-            default: // maxima just past where the shift is exact (208, float64 1492), either sign
-                xv = (i % 2 ? -1 : 1) * (std::is_same<T, float>::value ? 211.5 : 1495.5) + v + far;
-                break;
-            }
-            x.data()[i * n + j] = static_cast<T>(xv);
-        }
-    const auto s = pt::softmax(x);
-    double worst = 0;
-    for (pt::index_t i = 0; i < rows; ++i)
+    // Each slice one case: a causal mask of -1e9 or -inf (maximum in [0, 64]: exponentials
+    // unshifted, rounded once below the normal range), values spread down to where the
+    // results are subnormal, the same with a negative maximum (shifted), large maxima below
+    // the bound where the shift is exact (shifted with the rounding correction), and maxima
+    // just past that bound. Slices of 300 as rows (the row kernel) and down axis 0 (the
+    // strips, slices of different cases side by side), and rows of 16 (the tile kernel).
+    const pt::index_t count = 40;
+    auto value = [](pt::index_t i, pt::index_t j, pt::index_t n)
     {
-        const T* r = x.data() + i * n;
-        long double mx = -INFINITY, sum = 0;
-        for (pt::index_t j = 0; j < n; ++j)
-            mx = std::max<long double>(mx, r[j]);
-        for (pt::index_t j = 0; j < n; ++j)
-            sum += std::exp(static_cast<long double>(r[j]) - mx);
-        for (pt::index_t j = 0; j < n; ++j)
+        const double depth = std::is_same<T, float>::value ? 150.0 : 1080.0; // to below the subnormals
+        const double v = std::sin(0.71 * static_cast<double>(i * n + j)) * 3, far = -depth * (j % 7) / 6.0;
+        const bool masked = j > (5 * i + 1) % n;
+        switch (i % 7)
         {
-            const double e = ulps(s.data()[i * n + j], std::exp(static_cast<long double>(r[j]) - mx) / sum);
-            INFO("row ", i, " x = ", r[j]);
-            CHECK(e <= 5);
-            worst = std::max(worst, e);
+        case 0:
+            return masked ? -1e9 : v + 3;
+        case 1:
+            return masked ? -INFINITY : v + 3;
+        case 2:
+            return j == 0 ? 1.0 : v + far;
+        case 3:
+            return v + far - 4;
+        case 4: // below that bound, values under half the maximum: x - m rounds
+            return (std::is_same<T, float>::value ? 120 : 850) * (1 - 0.7 * static_cast<double>(j) / n) + v * 0.01;
+        default: // maxima just past where the shift is exact (208, float64 1492), either sign
+            return (i % 2 ? -1 : 1) * (std::is_same<T, float>::value ? 211.5 : 1495.5) + v + far;
+        }
+    };
+    for (const auto& [n, axis] : {std::pair<pt::index_t, int>{300, -1}, {300, 0}, {16, -1}})
+    {
+        pt::tensor<T> x(axis == 0 ? pt::dims{n, count} : pt::dims{count, n});
+        auto at = [&, n = n, axis = axis](pt::index_t i, pt::index_t j)
+        { return axis == 0 ? j * count + i : i * n + j; };
+        for (pt::index_t i = 0; i < count; ++i)
+            for (pt::index_t j = 0; j < n; ++j)
+                x.data()[at(i, j)] = static_cast<T>(value(i, j, n));
+        const auto s = pt::softmax(x, axis);
+        for (pt::index_t i = 0; i < count; ++i)
+        {
+            long double mx = -INFINITY, sum = 0;
+            for (pt::index_t j = 0; j < n; ++j)
+                mx = std::max<long double>(mx, x.data()[at(i, j)]);
+            for (pt::index_t j = 0; j < n; ++j)
+                sum += std::exp(static_cast<long double>(x.data()[at(i, j)]) - mx);
+            for (pt::index_t j = 0; j < n; ++j)
+            {
+                const T xv = x.data()[at(i, j)];
+                INFO("n = ", n, ", axis ", axis, ", slice ", i, ", x = ", xv);
+                CHECK(ulps(s.data()[at(i, j)], std::exp(static_cast<long double>(xv) - mx) / sum) <= 5);
+            }
         }
     }
-    MESSAGE("worst ", worst, " ULP");
 }

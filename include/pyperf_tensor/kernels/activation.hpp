@@ -743,15 +743,32 @@ namespace pyperf_tensor::kernels
             return (mx <= B(T(64))) & (mn >= B(T(-64)));
         }
 
-        // f(mode) with the shift a group of slices takes: log_softmax always the maximum
-        // (`plain`), softmax none when every slice lies within [-64, 64], else `corrected`.
-        template <bool Log, class F>
-        PYPERF_TENSOR_INLINE void with_shift(bool unshifted, F&& f)
+        // The shift softmax's slices in one register take (mx, mn: each lane's largest and
+        // smallest value), setting m, the lanes' shifts: `none` when every slice lies within
+        // [-64, 64]; `unshifted` when every slice does or has its maximum in [0, 64] (a
+        // mask); else `corrected`. m is 0 on the lanes that need no shift (their corrected
+        // exp(x - 0) has the bits of exp(x) and of exp_mul(x, 1)), so no slice depends on
+        // its neighbours. A group of registers takes the most general of their shifts.
+        template <class B>
+        PYPERF_TENSOR_INLINE shift softmax_shift(const B& mx, const B& mn, B& m) noexcept
         {
-            if (Log)
+            using T = typename B::value_type;
+            const auto within = unshifted_lanes(mx, mn), masked = (mx >= B(T(0))) & (mx <= B(T(64)));
+            m = xsimd::select(within | masked, B(T(0)), mx);
+            return xsimd::all(within) ? shift::none : xsimd::all(within | masked) ? shift::unshifted : shift::corrected;
+        }
+
+        // f(mode) for a group of slices: log_softmax always shifted by the maximum
+        // (`plain`), softmax by `mode` (softmax_shift's).
+        template <bool Log, class F>
+        PYPERF_TENSOR_INLINE void with_shift(shift mode, F&& f)
+        {
+            if constexpr (Log)
                 f(std::integral_constant<shift, shift::plain>{});
-            else if (unshifted)
+            else if (mode == shift::none)
                 f(std::integral_constant<shift, shift::none>{});
+            else if (mode == shift::unshifted)
+                f(std::integral_constant<shift, shift::unshifted>{});
             else
                 f(std::integral_constant<shift, shift::corrected>{});
         }
@@ -996,15 +1013,9 @@ namespace pyperf_tensor::kernels
                     mx = xsimd::max(mx, t[i]);
                     mn = xsimd::min(mn, t[i]);
                 }
-                // Per lane, as in the strips: slices within [-64, 64] unshifted.
+                // Per lane, as in the strips: slices within [-64, 64], or masked, unshifted.
                 B m = mx;
-                bool exact = Log;
-                if constexpr (!Log)
-                {
-                    const auto within = unshifted_lanes(mx, mn);
-                    exact = xsimd::all(within);
-                    m = xsimd::select(within, B(T(0)), mx);
-                }
+                const shift chosen = Log ? shift::plain : softmax_shift(mx, mn, m);
                 auto normalise = [&](auto mode)
                 {
                     Sum sum;
@@ -1022,7 +1033,7 @@ namespace pyperf_tensor::kernels
                     for (index_t i = 0; i < n; ++i)
                         t[i] = Log ? (t[i] - m) - f : t[i] * f;
                 };
-                with_shift<Log>(exact, normalise);
+                with_shift<Log>(chosen, normalise);
                 for (index_t q = 0; q < blocks; ++q)
                 {
                     const index_t k = std::min(W, n - q * W);
@@ -1137,21 +1148,14 @@ namespace pyperf_tensor::kernels
                             fetch_in(i, u);
                             bounds(i, u, load(in + i * si, u, ninf));
                         });
-            // Per lane, as for rows: a slice within [-64, 64] is not shifted (its corrected
-            // exp(x - 0) has the bits of exp(x)), so no slice depends on its neighbours.
-            bool exact = true;
+            // Per lane, as for rows (softmax_shift).
+            shift chosen = Log ? shift::plain : shift::none;
             if constexpr (!Log)
-                simd::unrolled<S>(
-                    [&](auto u)
-                    {
-                        const auto within = unshifted_lanes(m[u], mn[u]);
-                        exact = exact && xsimd::all(within);
-                        m[u] = xsimd::select(within, B(T(0)), m[u]);
-                    });
-            if (!guess || !exact)
+                simd::unrolled<S>([&](auto u) { chosen = std::max(chosen, softmax_shift(m[u], mn[u], m[u])); });
+            if (!guess || chosen != shift::none)
             {
                 simd::unrolled<S>([&](auto u) { sum[u] = Sum{}; });
-                with_shift<Log>(exact, [&](auto mode) { pass2(mode, std::false_type{}); });
+                with_shift<Log>(chosen, [&](auto mode) { pass2(mode, std::false_type{}); });
             }
             B f[S];
             simd::unrolled<S>([&](auto u)

@@ -429,7 +429,10 @@ namespace pyperf_tensor::simd
 
         // float64 exp (where the result is a normal double unless Edges, as exp_f32):
         // 2^(n/16) exp(r) with the 16-entry tables of pow, no division (xsimd 8.1's exp
-        // divides). Within 0.53 ULP (20,000 inputs against a 200-bit reference).
+        // divides). Within 0.53 ULP (20,000 inputs against a 200-bit reference). SSE2 too,
+        // whose fma rounds twice: within 0.75 ULP, 0.7% of 4e6 random inputs not correctly
+        // rounded, where xsimd's exp took 1.7x the time (C++, 1000x1000) and gave 0.87 ULP,
+        // 9.5%.
         template <bool Edges = false, class D>
         PYPERF_TENSOR_INLINE D exp_f64(D x, D m = D(1.0)) noexcept
         {
@@ -471,10 +474,8 @@ namespace pyperf_tensor::simd
 #endif
         if constexpr (std::is_same<T, float>::value)
             return detail::exp_f32(x);
-        else if constexpr (sizeof(V) >= 32)
-            return detail::exp_f64(x);
         else
-            return xsimd::exp(x);
+            return detail::exp_f64(x);
     }
 
     namespace detail
@@ -502,17 +503,12 @@ namespace pyperf_tensor::simd
         }
 
         // exp of a register with an overflowing, underflowing or subnormal lane: exp_mul(x,
-        // 1), in SIMD (per-lane libm took 20-60x the time for such inputs); SSE2's float64,
-        // whose exp_normal is xsimd's, asks libm. Out of line, as patch_lanes: inlined, it made
-        // the common path of float64 silu 1.4x slower.
-        template <class V, class M>
-        PYPERF_TENSOR_COLD V exp_edges(const V& r, const V& x, const M& edge) noexcept
+        // 1), in SIMD (per-lane libm took 20-60x the time for such inputs). Out of line, as
+        // patch_lanes: inlined, it made the common path of float64 silu 1.4x slower.
+        template <class V>
+        PYPERF_TENSOR_COLD V exp_edges(V x) noexcept
         {
-            using T = typename V::value_type;
-            if constexpr (std::is_same<T, double>::value && sizeof(V) < 32)
-                return patch_lanes(r, edge, [](T v) { return std::exp(v); }, x);
-            else
-                return exp_mul(x, V(T(1)));
+            return exp_mul(x, V(typename V::value_type(1)));
         }
     } // namespace detail
 
@@ -532,7 +528,7 @@ namespace pyperf_tensor::simd
             const auto edge = (x < V(std::log(std::numeric_limits<T>::min()) + T(1)))
                               | (x > V(std::log(std::numeric_limits<T>::max()) - T(1)));
             if (xsimd::any(edge))
-                return detail::exp_edges(r, x, edge);
+                return detail::exp_edges(x);
             return r;
         }
     }
