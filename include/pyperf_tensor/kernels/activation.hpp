@@ -378,9 +378,9 @@ namespace pyperf_tensor::kernels
         // float32 exact GELU for x < -10 (and -inf): -a Phi(-a) = -C exp(-a^2/2) S(1/a^2), a =
         // -x, C = 1/sqrt(2 pi), S(t) = a R(a) = 1 - t + 3t^2 - 15t^3 + 105t^4 - 945t^5 from the
         // Mills ratio's asymptotic series (the next term, 10395 t^6, is below 1.1e-8 for a >=
-        // 10). a^2 = h + l exactly, and exp(-(h + l)/2) m as exp_mul(-h/2, m (1 - l/2)), so a
-        // subnormal result is rounded once. a is clamped at 15, where the result rounds to 0
-        // (-inf gives -0).
+        // 10), C folded into its coefficients. a^2 = h + l exactly, and exp(-(h + l)/2) C S as
+        // exp_mul(-h/2, C S (1 - l/2)), so a subnormal result is rounded once. a is clamped at
+        // 15, where the result rounds to 0 (-inf gives -0).
         template <class B>
         PYPERF_TENSOR_INLINE B gelu_far_f32(const B& x) noexcept
         {
@@ -452,11 +452,11 @@ namespace pyperf_tensor::kernels
         }
 
         // tanh-GELU where its result may be below the normal range (float32 x < -5, where e =
-        // exp(s) < 4.6e-8; float64 x < -20, where e leaves the normal range) and +-inf: x e /
-        // (1 + e) as exp_mul(s, x (1 - e)), so a subnormal result is rounded once (float32
-        // with s's low part, x (1 + s_lo - e); float64's e is below 2^-1022). x is clamped
-        // where s < -750 and the result rounds to 0 (-inf gives -0): float32 at -13, float64
-        // at -22.
+        // exp(s) < 4.6e-8; float64 x < -20, where e may leave the normal range) and +-inf: x e
+        // / (1 + e) as exp_mul(s, x (1 - e)), so a subnormal result is rounded once (float32
+        // with s's low part, x (1 + s_lo - e); float64's e is below 1e-261, so m = x). x is
+        // clamped where s < -750 and the result rounds to 0 (-inf gives -0): float32 at -13,
+        // float64 at -22.
         template <class B>
         PYPERF_TENSOR_INLINE B gelu_tanh_far(const B& x) noexcept
         {
