@@ -704,7 +704,7 @@ namespace pyperf_tensor::kernels
         // rounds when m is small and |x - m| large (float32 exp(x - m) would then be off
         // by |x - m| / 2 ULP), so the rounding error (TwoSum) corrects the exponential;
         // `plain` for log_softmax, whose exponentials only feed the sum, and for softmax
-        // rows whose maximum is 208 or more in magnitude (float64 1492): x - m is exact
+        // slices whose maximum is 208 or more in magnitude (float64 1492): x - m is exact
         // wherever exp(x - m) is not 0, as x lies within a factor 2 of m there (Sterbenz;
         // logits in the thousands: 1.6x -> 1.2x the time of ordinary rows). NaN corrections
         // (x = -inf) are dropped by the max.
@@ -746,16 +746,23 @@ namespace pyperf_tensor::kernels
         // The shift softmax's slices in one register take (mx, mn: each lane's largest and
         // smallest value), setting m, the lanes' shifts: `none` when every slice lies within
         // [-64, 64]; `unshifted` when every slice does or has its maximum in [0, 64] (a
-        // mask); else `corrected`. m is 0 on the lanes that need no shift (their corrected
-        // exp(x - 0) has the bits of exp(x) and of exp_mul(x, 1)), so no slice depends on
-        // its neighbours. A group of registers takes the most general of their shifts.
+        // mask); `plain` when every other slice's maximum is 208 or more in magnitude
+        // (float64 1492: x - m is exact there, see shift); else `corrected`. m is 0 on the
+        // lanes that need no shift (their exponentials have the same bits in every mode:
+        // exp(x - 0) is exp(x), and exp_mul(x, 1) too), so no slice depends on its
+        // neighbours. A group of registers takes the most general of their shifts.
         template <class B>
         PYPERF_TENSOR_INLINE shift softmax_shift(const B& mx, const B& mn, B& m) noexcept
         {
             using T = typename B::value_type;
+            const T exact_from = std::is_same<T, float>::value ? T(208) : T(1492);
             const auto within = unshifted_lanes(mx, mn), masked = (mx >= B(T(0))) & (mx <= B(T(64)));
+            const auto big = xsimd::abs(mx) >= B(exact_from);
             m = xsimd::select(within | masked, B(T(0)), mx);
-            return xsimd::all(within) ? shift::none : xsimd::all(within | masked) ? shift::unshifted : shift::corrected;
+            return xsimd::all(within)                  ? shift::none
+                   : xsimd::all(within | masked)       ? shift::unshifted
+                   : xsimd::all(within | masked | big) ? shift::plain
+                                                       : shift::corrected;
         }
 
         // f(mode) for a group of slices: log_softmax always shifted by the maximum
@@ -769,6 +776,8 @@ namespace pyperf_tensor::kernels
                 f(std::integral_constant<shift, shift::none>{});
             else if (mode == shift::unshifted)
                 f(std::integral_constant<shift, shift::unshifted>{});
+            else if (mode == shift::plain)
+                f(std::integral_constant<shift, shift::plain>{});
             else
                 f(std::integral_constant<shift, shift::corrected>{});
         }
@@ -845,8 +854,8 @@ namespace pyperf_tensor::kernels
         // log_softmax shifts every row by its maximum (log(sum) of unshifted exponentials
         // would be off by their rounding, 1e-7 absolute, where a result is near 0). A
         // softmax row whose |x| all lie within 64 takes exp(x) unshifted; other rows take
-        // their maximum, found by an extra pass over the row just read, and are `unshifted`
-        // where it lies in [0, 64], else shifted by it.
+        // their maximum, found by an extra pass over the row just read, and the shift it
+        // calls for (softmax_shift).
         template <class Arch, class T, bool Contiguous, bool Log>
         PYPERF_TENSOR_FLATTEN void softmax_rows(const softmax_block<T>& b) noexcept
         {
@@ -942,33 +951,26 @@ namespace pyperf_tensor::kernels
                         B mx(ninf);
                         for (index_t j = 0; j < n; j += W)
                             mx = xsimd::max(mx, load(in1, si, j, std::min(W, n - j), ninf));
-                        const T m = lane_max(mx);
-                        constexpr T exact_from = std::is_same<T, float>::value ? T(208) : T(1492);
-                        next.mode = m >= T(0) && m <= T(64)      ? shift::unshifted
-                                    : std::fabs(m) >= exact_from ? shift::plain
-                                                                 : shift::corrected;
-                        next.m = B(next.mode == shift::unshifted ? T(0) : m);
+                        next.mode = softmax_shift(B(lane_max(mx)), B(ninf), next.m); // not within +-64
                     }
                 }
             };
             // (The sweeps without exponentials, c = -1 and c = lanes, take the `none` copy
             // for log_softmax too: one instantiation for every sweep made GCC's loop 11%
             // slower.)
-            using none = std::integral_constant<shift, shift::none>;
-            using by_max = std::integral_constant<shift, Log ? shift::plain : shift::corrected>;
             for (index_t c = -1; c <= b.lanes; ++c)
             {
                 const shift mode = c >= 0 && c < b.lanes ? st[c % 3].mode : shift::none;
                 if (mode == shift::none)
-                    sweep(c, none{});
+                    sweep(c, std::integral_constant<shift, shift::none>{});
                 else if constexpr (Log)
-                    sweep(c, by_max{});
+                    sweep(c, std::integral_constant<shift, shift::plain>{});
                 else if (mode == shift::unshifted)
                     sweep(c, std::integral_constant<shift, shift::unshifted>{});
                 else if (mode == shift::plain)
                     sweep(c, std::integral_constant<shift, shift::plain>{});
                 else
-                    sweep(c, by_max{});
+                    sweep(c, std::integral_constant<shift, shift::corrected>{});
             }
         }
 
