@@ -234,8 +234,9 @@ TEST_CASE("softmax: errors and special values")
     CHECK(s.data()[4] == 0.5f);
 }
 
-TEST_CASE_TEMPLATE("softmax under masks and far-out values, every kernel: within 5 ULP, subnormal results included", T,
-                   float, double)
+TEST_CASE_TEMPLATE("softmax and log_softmax under masks and far-out values, every kernel: within 5 ULP, subnormal "
+                   "results included",
+                   T, float, double)
 {
     // Each slice one case: a causal mask of -1e9 or -inf (maximum in [0, 64]: exponentials
     // unshifted, rounded once below the normal range), values spread down to where the
@@ -243,6 +244,9 @@ TEST_CASE_TEMPLATE("softmax under masks and far-out values, every kernel: within
     // the bound where the shift is exact (shifted with the rounding correction), and maxima
     // just past that bound. Slices of 300 as rows (the row kernel) and down axis 0 (the
     // strips, slices of different cases side by side), and rows of 16 (the tile kernel).
+    // log_softmax: within 4 ULP, and nearer 0 than 1 within 4 eps absolute (the sum's
+    // rounding); its exponentials of x - max below -87 (float64 -708), raised to there,
+    // must not show.
     const pt::index_t count = 40;
     auto value = [](pt::index_t i, pt::index_t j, pt::index_t n)
     {
@@ -273,7 +277,7 @@ TEST_CASE_TEMPLATE("softmax under masks and far-out values, every kernel: within
         for (pt::index_t i = 0; i < count; ++i)
             for (pt::index_t j = 0; j < n; ++j)
                 x.data()[at(i, j)] = static_cast<T>(value(i, j, n));
-        const auto s = pt::softmax(x, axis);
+        const auto s = pt::softmax(x, axis), ls = pt::log_softmax(x, axis);
         for (pt::index_t i = 0; i < count; ++i)
         {
             long double mx = -INFINITY, sum = 0;
@@ -286,6 +290,12 @@ TEST_CASE_TEMPLATE("softmax under masks and far-out values, every kernel: within
                 const T xv = x.data()[at(i, j)];
                 INFO("n = ", n, ", axis ", axis, ", slice ", i, ", x = ", xv);
                 CHECK(ulps(s.data()[at(i, j)], std::exp(static_cast<long double>(xv) - mx) / sum) <= 5);
+                const long double lref = (static_cast<long double>(xv) - mx) - std::log(sum);
+                const T lv = ls.data()[at(i, j)];
+                if (std::fabs(lref) >= 1)
+                    CHECK(ulps(lv, lref) <= 4);
+                else
+                    CHECK(std::fabs(lv - lref) <= 4 * std::numeric_limits<T>::epsilon());
             }
         }
     }
