@@ -12,10 +12,19 @@ error. The kernel multiplies by 1 / sqrt(2 pi) in float32, 2.8e-8 off (half an U
 fit is of the E that makes up for it, whose E(0) = 2 C32 is a float.
 Prints the coefficients, highest degree first, as float32 literals.
 
+With --far, the float64 polynomial behind gelu_far (x < -10): -a Phi(-a) = -C exp(-a^2 / 2) S(t),
+t = 1 / a^2, S(t) = a R(a) = 1 - t Q(t), Q of degree 9 fitted on [0, 1/100] for S's relative error
+(weight t / S; Lawson's weights toward the minimax), printed as the coefficients of -C S, highest
+first, with the largest relative error of their Horner evaluation in double over [1/1600, 1/100].
+
     python scripts/fit_gelu.py          # needs numpy and mpmath (a dependency of torch)
+    python scripts/fit_gelu.py --far
 """
+import sys
+
 import mpmath
 import numpy as np
+from lawson import lawson_fit
 
 mpmath.mp.dps = 40
 A, M_DEG, N_DEG = 10.0, 4, 4
@@ -73,6 +82,29 @@ def polish(p, q, xs, e):
     return best
 
 
+def far(T=0.01, degree=9):
+    mpmath.mp.dps = 50
+
+    def s_of(t):  # a R(a), a = 1 / sqrt(t)
+        a = 1 / mpmath.sqrt(mpmath.mpf(t))
+        return mpmath.ncdf(-a) * mpmath.exp(a * a / 2) * a * mpmath.sqrt(2 * mpmath.pi)
+
+    ts = T / 2 * (1 - np.cos(np.pi * np.arange(401) / 400))
+    qs = np.array([1.0] + [float((1 - s_of(t)) / t) for t in ts[1:]])
+    c, err = lawson_fit(np.vander(ts / T, degree + 1, increasing=True), qs, np.maximum(ts, 1e-6) / np.abs(1 - ts * qs), 60)
+    q = c / T ** np.arange(degree + 1)
+    minus_c = -1 / mpmath.sqrt(2 * mpmath.pi)
+    cs = [float(minus_c * v) for v in [mpmath.mpf(1)] + [-mpmath.mpf(float(v)) for v in q]][::-1]
+    worst = 0.0
+    for t in np.linspace(1 / 1600, T, 4001):
+        r = cs[0]
+        for k in cs[1:]:
+            r = r * t + k
+        worst = max(worst, abs(float((r - minus_c * s_of(t)) / (minus_c * s_of(t)))))
+    print("-C S (highest first):", ", ".join(repr(v) for v in cs))
+    print(f"fit {err:.2e}; evaluated in double, largest relative error {worst:.2e}")
+
+
 def main():
     xs = np.unique(np.concatenate([np.linspace(0, A, 6000), A * (1 - np.cos(np.linspace(0, np.pi / 2, 3000)))]))
     e = np.array([e_of(v) for v in xs])
@@ -85,4 +117,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    far() if "--far" in sys.argv[1:] else main()
