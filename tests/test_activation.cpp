@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -297,6 +298,49 @@ TEST_CASE_TEMPLATE("softmax and log_softmax under masks and far-out values, ever
                 else
                     CHECK(std::fabs(lv - lref) <= 4 * std::numeric_limits<T>::epsilon());
             }
+        }
+    }
+}
+
+TEST_CASE_TEMPLATE("softmax along axis 0: strips of masked, ordinary and large slices in turn, each guess right or "
+                   "retaken",
+                   T, float, double)
+{
+    // Blocks of 64 columns (a strip of 4 registers or several narrower ones on every ISA),
+    // each one case: a causal mask (the next strip's first pass guesses `unshifted`), values
+    // within +-64 (that guess is right there too), the mask again, then a large maximum (the
+    // guess is wrong: the strip takes its exponentials again, shifted) and the mask once more
+    // after it. On one thread (the strips then start at the blocks) and on two.
+    const pt::index_t rows = 300, blocks = 5, cols = 64 * blocks;
+    pt::tensor<T> x(pt::dims{rows, cols});
+    for (pt::index_t i = 0; i < rows; ++i)
+        for (pt::index_t j = 0; j < cols; ++j)
+        {
+            const double v = std::sin(0.37 * static_cast<double>(i * cols + j)) * 3;
+            const pt::index_t kind = j / 64;
+            const bool masked = i > (7 * j + 3) % rows;
+            x.data()[i * cols + j] = static_cast<T>(kind == 1 ? v : kind == 3 ? v * 40 + 150 : masked ? -1e9 : v + 3);
+        }
+    const std::size_t threads = pt::get_num_threads();
+    pt::set_num_threads(1);
+    const auto s1 = pt::softmax(x, 0);
+    pt::set_num_threads(2);
+    const auto s2 = pt::softmax(x, 0);
+    pt::set_num_threads(threads);
+    CHECK(std::equal(s1.data(), s1.data() + rows * cols, s2.data()));
+    const auto& s = s1;
+    for (pt::index_t j = 0; j < cols; ++j)
+    {
+        long double mx = -INFINITY, sum = 0;
+        for (pt::index_t i = 0; i < rows; ++i)
+            mx = std::max<long double>(mx, x.data()[i * cols + j]);
+        for (pt::index_t i = 0; i < rows; ++i)
+            sum += std::exp(static_cast<long double>(x.data()[i * cols + j]) - mx);
+        for (pt::index_t i = 0; i < rows; ++i)
+        {
+            const T xv = x.data()[i * cols + j];
+            INFO("column ", j, ", row ", i, ", x = ", xv);
+            CHECK(ulps(s.data()[i * cols + j], std::exp(static_cast<long double>(xv) - mx) / sum) <= 5);
         }
     }
 }
