@@ -1168,8 +1168,8 @@ namespace pyperf_tensor::kernels
             // too, so that a masked input does not take every strip's exponentials twice
             // (C++, 1000x1000 along axis 0 under a causal mask, 1 thread: float32 AVX-512 430 ->
             // 290 us, AVX2 720 -> 497, float64 1700 -> 1110; guessing `unshifted` for every
-            // strip slowed unmasked ones 11-38%).
-            // Otherwise the bounds come first.
+            // strip slowed unmasked ones 11-38%). log_softmax, and a strip narrower than a
+            // register, find the bounds first.
             constexpr bool guessing = !Log && Full;
             if constexpr (guessing)
             {
