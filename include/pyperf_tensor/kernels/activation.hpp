@@ -748,7 +748,7 @@ namespace pyperf_tensor::kernels
                     return simd::detail::exp_mul(x, B(T(1)));
                 else
                 {
-                    const B lo(single ? T(-87) : T(-708));
+                    const B lo(simd::exp_normal_min<T>);
                     const auto below = x < lo;
                     const B r = xsimd::select(below, B(T(0)), simd::exp_normal(xsimd::max(lo, x))); // NaN kept
                     const auto subnormal = below & (x >= B(single ? T(-104) : T(-746)));
@@ -760,10 +760,7 @@ namespace pyperf_tensor::kernels
             else if constexpr (S == shift::plain)
                 return simd::exp(x - m);
             else if constexpr (S == shift::summed)
-            {
-                using T = typename B::value_type;
-                return simd::exp_normal(xsimd::max(B(std::is_same<T, float>::value ? T(-87) : T(-708)), x - m));
-            }
+                return simd::exp_normal(xsimd::max(B(simd::exp_normal_min<typename B::value_type>), x - m));
             else
             {
                 using T = typename B::value_type;

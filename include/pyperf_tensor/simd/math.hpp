@@ -546,6 +546,10 @@ namespace pyperf_tensor::simd
     // lanes inline). exp(-|x|) is exp_negated(abs(x)).
     template <class T>
     constexpr T exp_negated_min = std::is_same<T, float>::value ? T(-80) : T(-700);
+    // The lowest whole x where exp(x) is still normal, and exp_normal accurate (float32 -87,
+    // float64 -708).
+    template <class T>
+    constexpr T exp_normal_min = std::is_same<T, float>::value ? T(-87) : T(-708);
     template <class V>
     PYPERF_TENSOR_INLINE V exp_negated(const V& x) noexcept
     {
@@ -554,8 +558,7 @@ namespace pyperf_tensor::simd
         if constexpr (std::is_same<T, float>::value && detail::is_zmm<V>())
             return detail::exp_f32_zmm_normal<true>(_mm512_min_ps(_mm512_set1_ps(110.0f), x)); // NaN kept
 #endif
-        const V hi(std::is_same<T, float>::value ? T(87) : T(708));
-        return exp_normal(-xsimd::min(hi, xsimd::max(V(exp_negated_min<T>), x))); // NaN kept
+        return exp_normal(-xsimd::min(V(-exp_normal_min<T>), xsimd::max(V(exp_negated_min<T>), x))); // NaN kept
     }
 
     namespace detail
