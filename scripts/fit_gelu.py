@@ -1,4 +1,5 @@
-"""Fits the rational behind float32 exact GELU (kernels/activation.hpp: gelu_exact).
+"""Fits the approximations behind exact GELU (kernels/activation.hpp): float32 gelu_exact's rational
+(AVX2, SSE2; no option), its AVX-512 table (--table), and gelu_far's tail (--far, --far32).
 
 Phi(-a) = exp(-a^2 / 2) C / (a + E(a)), C = 1 / sqrt(2 pi), where E(a) = 1 / R(a) - a and R is Mills'
 ratio (Laplace's continued fraction: E = 1 / (a + 2 / (a + 3 / (a + ...)))). E is fitted on
@@ -17,9 +18,23 @@ t = 1 / a^2, S(t) = a R(a) = 1 - t Q(t), Q of degree 9 fitted on [0, 1/100] for 
 (weight t / S; Lawson's weights toward the minimax), printed as the coefficients of -C S, highest
 first, with the largest relative error of their Horner evaluation in double over [1/1600, 1/100].
 
+With --table, the AVX-512 float32 table behind gelu_exact: a Phi(-a), a = |x| up to AMAX_TABLE, is
+one polynomial of degree 6 in t = a - i W on each of 32 intervals [i W - W/2, i W + W/2) (W = 3/16;
+the kernel finds i by rounding a / W, and t is exact), fitted for relative error (Lawson's
+weights); the first interval's has no constant term, so t = a keeps relative accuracy down to the
+subnormals. The float32 evaluation (fma emulated in float64, Horner) of x Phi(x) is then checked
+against the exact value on every 11th float32 in [-AMAX_TABLE, AMAX_TABLE] and on [AMAX_TABLE, 12].
+Prints one row per coefficient (highest degree first), interval i in lane i.
+
+With --far32, the float32 form of --far for gelu_far (x < -AMAX_TABLE): Q of degree 4 on
+[0, 1 / AMAX_TABLE^2], printed as float32 literals.
+
     python scripts/fit_gelu.py          # needs numpy and mpmath (a dependency of torch)
     python scripts/fit_gelu.py --far
+    python scripts/fit_gelu.py --table
+    python scripts/fit_gelu.py --far32
 """
+import math
 import sys
 
 import mpmath
@@ -82,7 +97,7 @@ def polish(p, q, xs, e):
     return best
 
 
-def far(T=0.01, degree=9):
+def far(T=0.01, degree=9, literal=repr):
     mpmath.mp.dps = 50
 
     def s_of(t):  # a R(a), a = 1 / sqrt(t)
@@ -101,8 +116,59 @@ def far(T=0.01, degree=9):
         for k in cs[1:]:
             r = r * t + k
         worst = max(worst, abs(float((r - minus_c * s_of(t)) / (minus_c * s_of(t)))))
-    print("-C S (highest first):", ", ".join(repr(v) for v in cs))
+    print("-C S (highest first):", ", ".join(literal(v) for v in cs))
     print(f"fit {err:.2e}; evaluated in double, largest relative error {worst:.2e}")
+
+
+N_TABLE, W_TABLE, DEG_TABLE, AMAX_TABLE = 32, 3 / 16, 6, 5.9
+
+
+def table():
+    f32, n = np.float32, N_TABLE
+    mpmath.mp.dps = 30
+    g_of = np.vectorize(lambda a: float(mpmath.mpf(a) * mpmath.ncdf(-mpmath.mpf(a))))
+    rows = []
+    for i in range(n):
+        c0 = i * W_TABLE
+        lo, hi = max(0.0, c0 - W_TABLE / 2 * 1.0001), c0 + W_TABLE / 2 * 1.0001
+        xs = (lo + hi) / 2 + (hi - lo) / 2 * np.cos(np.linspace(0, np.pi, 600))
+        xs = xs[xs > 1e-9]
+        g = g_of(xs)
+        v = np.vander(xs - c0, DEG_TABLE + 1)
+        if i == 0:  # no constant term: relative accuracy as a -> 0
+            c, _ = lawson_fit(v[:, :-1], g, 1 / g, 60)
+            c = np.append(c, 0.0)
+        else:
+            c, _ = lawson_fit(v, g, 1 / g, 60)
+        rows.append(c.astype(f32))
+    tab = np.array(rows)  # [interval, coefficient]
+
+    def fma(a, b, c):
+        return (a.astype(np.float64) * b + c).astype(f32)
+
+    def gelu_f32(x):
+        """The kernel's evaluation: a = min(|x|, AMAX), i = round(a / W), t = a - i W, max(x, 0) - P_i(t)."""
+        a = np.minimum(np.abs(x), f32(AMAX_TABLE))
+        m = fma(a, f32(1 / W_TABLE), f32(1.5 * 2**23))  # i in m's low bits
+        t = fma((m - f32(1.5 * 2**23)).astype(f32), f32(-W_TABLE), a)
+        c = tab[m.view(np.int32) & (n - 1)]
+        p = c[:, 0]
+        for j in range(1, DEG_TABLE + 1):
+            p = fma(p, t, c[:, j])
+        return (np.maximum(x, f32(0)) - p).astype(f32)
+
+    top = np.array([2.0**-126, AMAX_TABLE], f32).view(np.int32)
+    pos = np.arange(top[0], top[1], 11, dtype=np.int32).view(f32)
+    x = np.concatenate([-pos, pos, np.linspace(AMAX_TABLE, 12, 20001).astype(f32)])
+    xd = x.astype(np.float64)
+    erfc = np.vectorize(math.erfc)
+    exact = xd * 0.5 * erfc(-xd / math.sqrt(2))  # relative error ~1e-16
+    ulp = np.spacing(np.abs(exact).astype(f32)).astype(np.float64)
+    err = np.abs(gelu_f32(x) - exact) / ulp
+    print(f"// float32 evaluation: within {err.max():.3f} ULP of the exact value (at x = {x[err.argmax()]!r}) "
+          f"on every 11th float32 in [-{AMAX_TABLE}, {AMAX_TABLE}] and on [{AMAX_TABLE}, 12]")
+    for j in range(DEG_TABLE + 1):
+        print("{" + ", ".join(f"{float(v)!r}f" for v in tab[:, j]) + "},")
 
 
 def main():
@@ -117,4 +183,12 @@ def main():
 
 
 if __name__ == "__main__":
-    far() if "--far" in sys.argv[1:] else main()
+    args = sys.argv[1:]
+    if "--far" in args:
+        far()
+    elif "--far32" in args:
+        far(T=1 / AMAX_TABLE**2, degree=4, literal=lambda v: f"{float(np.float32(v))!r}f")
+    elif "--table" in args:
+        table()
+    else:
+        main()

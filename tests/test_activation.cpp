@@ -32,6 +32,17 @@ namespace
     long double sigmoid_ref(long double x) { return 1.0L / (1.0L + std::exp(-x)); }
     long double silu_ref(long double x) { return x / (1.0L + std::exp(-x)); }
 
+    // xs followed by their negations (appended to xs), as a tensor.
+    pt::tensor<float> with_negatives(std::vector<float>& xs)
+    {
+        const std::size_t n = xs.size();
+        for (std::size_t i = 0; i < n; ++i)
+            xs.push_back(-xs[i]);
+        pt::tensor<float> x(pt::dims{static_cast<pt::index_t>(xs.size())});
+        std::copy(xs.begin(), xs.end(), x.data());
+        return x;
+    }
+
     template <class T, class F, class R>
     double worst_ulps(F f, R ref, T lo, T hi, int n)
     {
@@ -126,11 +137,7 @@ TEST_CASE("float32 tanh is within NumPy's 2-ULP bound on every binade and at the
         for (int k = 0; k < 513; ++k, v = std::nextafter(v, 100.0f))
             xs.push_back(v);
     }
-    const std::size_t n = xs.size();
-    for (std::size_t i = 0; i < n; ++i)
-        xs.push_back(-xs[i]);
-    pt::tensor<float> x(pt::dims{static_cast<pt::index_t>(xs.size())});
-    std::copy(xs.begin(), xs.end(), x.data());
+    const pt::tensor<float> x = with_negatives(xs);
     const auto y = pt::tanh(x);
     double worst = 0;
     for (std::size_t i = 0; i < xs.size(); ++i)
@@ -153,6 +160,49 @@ TEST_CASE("float32 tanh is within NumPy's 2-ULP bound on every binade and at the
     CHECK(r.data()[4] == 1.0f);
     CHECK(r.data()[5] == -1.0f);
     CHECK(std::isnan(r.data()[6]));
+}
+
+TEST_CASE("float32 exact GELU at the ends and middles of its table's intervals, tiny inputs, signed zeros, NaN")
+{
+    // AVX-512 computes a Phi(-a), a = |x| <= 5.9, from a polynomial per interval [i W - W/2,
+    // i W + W/2), W = 3/16 (scripts/fit_gelu.py --table: within 1.87 ULP of the exact value on
+    // every float32 in [-5.9, 5.9]), and gelu_far below -5.9: each interval's ends and middle,
+    // and the switch at -5.9, get 128 floats on either side, on both signs. The other ISAs
+    // (no table) are held to the sweeps' bounds.
+    std::vector<float> xs;
+    for (int i = 0; i <= 32; ++i)
+        for (const float c : {0.1875f * static_cast<float>(i) - 0.09375f, 0.1875f * static_cast<float>(i), 5.9f})
+        {
+            float v = c;
+            for (int k = 0; k < 128; ++k)
+                v = std::nextafter(v, -100.0f);
+            for (int k = 0; k < 257; ++k, v = std::nextafter(v, 100.0f))
+                if (v > 0)
+                    xs.push_back(v);
+        }
+    for (int e = -149; e <= -1; ++e)
+        xs.push_back(std::ldexp(1.5f, e));
+    const pt::tensor<float> x = with_negatives(xs);
+    const auto y = pt::gelu(x);
+    double worst_in = 0, worst_out = 0; // |x| <= 5.9 and beyond (gelu_far below -5.9)
+    for (std::size_t i = 0; i < xs.size(); ++i)
+    {
+        double& w = std::fabs(xs[i]) <= 5.9f ? worst_in : worst_out;
+        w = std::max(w, ulps(y.data()[i], gelu_ref(static_cast<long double>(xs[i]))));
+    }
+    const bool table = pt::kernels::detail::gelu_table<xsimd::batch<float, pt::simd::default_arch>>::available;
+    const double bound = pt::simd::has_fma<pt::simd::default_arch>() ? 4.33 : 4.81;
+    CHECK(worst_in <= (table ? 2.0 : bound));
+    CHECK(worst_out <= bound);
+    // -0 stays -0 and a negative x whose result rounds to 0 gives -0; NaN stays NaN.
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    pt::tensor<float> edge(pt::dims{5}, {0.0f, -0.0f, -1e-45f, nan, -nan});
+    const auto r = pt::gelu(edge);
+    CHECK((r.data()[0] == 0.0f && !std::signbit(r.data()[0])));
+    CHECK((r.data()[1] == 0.0f && std::signbit(r.data()[1])));
+    CHECK((r.data()[2] <= 0.0f && std::signbit(r.data()[2])));
+    CHECK(std::isnan(r.data()[3]));
+    CHECK(std::isnan(r.data()[4]));
 }
 
 TEST_CASE("float64 tanh is within 2.5 ULP of the exact value, saturation and tiny inputs included")

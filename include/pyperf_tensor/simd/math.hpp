@@ -373,6 +373,24 @@ namespace pyperf_tensor::simd
             return D::load_aligned(v);
         }
 
+        // t[i mod 32] for each lane of i (32-bit lanes): one vpermt2ps on AVX-512 (float32's
+        // only caller, gelu_table); lane by lane elsewhere.
+        template <class D, class U>
+        PYPERF_TENSOR_INLINE D lookup32(const float (&t)[32], const U& i) noexcept
+        {
+            static_assert(std::is_same<typename D::value_type, float>::value, "float lanes");
+#if defined(__AVX512F__)
+            if constexpr (detail::is_zmm<D>())
+                return D(_mm512_permutex2var_ps(_mm512_load_ps(t), i, _mm512_load_ps(t + 16)));
+#endif
+            alignas(64) typename U::value_type k[D::size];
+            alignas(64) float v[D::size];
+            i.store_aligned(k);
+            for (std::size_t j = 0; j < D::size; ++j)
+                v[j] = t[k[j] % 32];
+            return D::load_aligned(v);
+        }
+
         // t[i mod D::size] for each lane of i (32-bit lanes) from a table of one register's
         // float lanes: one vpermps on AVX-512 (16 entries) and AVX2 (8); lane by lane elsewhere.
         template <class D, class U>
