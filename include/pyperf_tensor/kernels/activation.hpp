@@ -892,32 +892,30 @@ namespace pyperf_tensor::kernels
         {
             if constexpr (S == shift::none)
                 return simd::exp_normal(x);
-            else if constexpr (S == shift::unshifted)
+            else if constexpr (S == shift::unshifted || S == shift::plain)
             {
-                // AVX-512 float32: exp_mul inline. Elsewhere exp_mul's two-factor power of 2
-                // costs more than it needs to for a mask: lanes below -87 (float64 -708) are 0
-                // unless they lie where exp is subnormal, and only a register with such a lane
-                // takes exp_mul (exp_edges, out of line). The same bits (SSE2 float64: 2 of 1.4
-                // million softmax results 1 ULP apart, near 1e-307); masked rows of 1000, C++, 1
-                // thread: AVX2 float32 449 -> 387 us, float64 1875 -> 1635, AVX-512 float64 958
-                // -> 826.
+                // Lanes below -87 (float64 -708) are 0 unless they lie where exp is subnormal,
+                // and only a register with such a lane takes exp_mul (exp_edges, out of line).
+                // exp_mul's two-factor power of 2 costs more than a mask needs: AVX2 float32 rows
+                // of 1000, C++, 1 thread, 449 -> 387 us, float64 1875 -> 1635, AVX-512 float64
+                // 958 -> 826. AVX-512 float32 took exp_mul for every register until an Intel
+                // host showed its cost there: an instruction whose result underflows takes a
+                // microcode assist, and exp_f32_zmm, which now avoids them, computes a
+                // register's lanes below the normal range apart. C++ 256x256, 1 thread, on
+                // that host: rows under a causal mask 173-182 -> 17.4-17.9 us (ordinary rows
+                // 14.5-15.2), logits in +-1000 (`plain`, which shares this) 344-352 -> 52-53 us. The same bits (SSE2
+                // float64: 2 of 1.4 million softmax results 1 ULP apart, near 1e-307; AVX-512 float32 before and after
+                // on 4.8 million).
                 using T = typename B::value_type;
-                constexpr bool single = std::is_same<T, float>::value;
-                if constexpr (single && simd::detail::is_zmm<B>())
-                    return simd::detail::exp_mul(x, B(T(1)));
-                else
-                {
-                    const B lo(simd::exp_normal_min<T>);
-                    const auto below = x < lo;
-                    const B r = xsimd::select(below, B(T(0)), simd::exp_normal(xsimd::max(lo, x))); // NaN kept
-                    const auto subnormal = below & (x >= B(single ? T(-104) : T(-746)));
-                    if (xsimd::any(subnormal))
-                        return simd::detail::exp_edges(r, x, subnormal);
-                    return r;
-                }
+                const B d = S == shift::plain ? x - m : x;
+                const B lo(simd::exp_normal_min<T>);
+                const auto below = d < lo;
+                const B r = xsimd::select(below, B(T(0)), simd::exp_normal(xsimd::max(lo, d))); // NaN kept
+                const auto subnormal = below & (d >= B(std::is_same<T, float>::value ? T(-104) : T(-746)));
+                if (xsimd::any(subnormal))
+                    return simd::detail::exp_edges(r, d, subnormal);
+                return r;
             }
-            else if constexpr (S == shift::plain)
-                return simd::exp(x - m);
             else if constexpr (S == shift::summed)
                 return simd::exp_normal(xsimd::max(B(simd::exp_normal_min<typename B::value_type>), x - m));
             else
