@@ -270,6 +270,20 @@ namespace pyperf_tensor::simd
         }
 #endif
 #if defined(__AVX2__) && defined(__FMA__)
+        // v 2^e2 for a register with a lane whose result lies below 2^-125 (`tiny`; two_e2 is
+        // 2^e2, or 0 where the result rounds to 0): those lanes' bits from |v| 2^(e2 + 149)
+        // rounded to an integer (vcvtps2dq, the default rounding), the others' product with
+        // the tiny lanes' factor set to 0. The same bits as the product.
+        PYPERF_TENSOR_COLD __m256 exp_f32_ymm_below_normal(__m256 v, __m256i e2, __m256 two_e2, __m256i tiny) noexcept
+        {
+            const __m256 t = _mm256_castsi256_ps(tiny), sign = _mm256_set1_ps(-0.0f);
+            const __m256 scale =
+                _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e2, _mm256_set1_epi32(149 + 127)), 23));
+            const __m256 z = _mm256_mul_ps(_mm256_andnot_ps(sign, v), _mm256_and_ps(t, scale));
+            const __m256 bits = _mm256_or_ps(_mm256_castsi256_ps(_mm256_cvtps_epi32(z)), _mm256_and_ps(sign, v));
+            return _mm256_blendv_ps(_mm256_mul_ps(v, _mm256_andnot_ps(t, two_e2)), bits, t);
+        }
+
         // float32 exp(x) with AVX2 (x in the normal range unless Edges, as exp_f32): the
         // reduction of exp_f32_zmm_normal with an 8-entry table (k a multiple of 1/8, |r| <=
         // ln2/16, exp(r) - 1 by Taylor to r^4), and 2^floor(k) added to the table entry's
@@ -295,23 +309,40 @@ namespace pyperf_tensor::simd
                 _mm256_setr_epi32(0, 1 << 20, 2 << 20, 3 << 20, 4 << 20, 5 << 20, 6 << 20, 7 << 20));
             const __m256i ki = _mm256_castps_si256(ks); // vpermd reads its low 3 bits, j
             __m256i s_bits = _mm256_add_epi32(_mm256_permutevar8x32_epi32(table, ki), _mm256_slli_epi32(ki, 20));
-            __m256 two_e2 = _mm256_set1_ps(1.0f);
+            __m256 two_e2 = _mm256_set1_ps(1.0f), nonzero = two_e2;
+            __m256i e2 = _mm256_setzero_si256();
             if constexpr (Edges)
             {
-                const __m256i e2 =
-                    _mm256_srai_epi32(_mm256_sub_epi32(ki, _mm256_castps_si256(shifter)), 4); // (8e + j) >> 4
+                e2 = _mm256_srai_epi32(_mm256_sub_epi32(ki, _mm256_castps_si256(shifter)), 4); // (8e + j) >> 4
                 s_bits = _mm256_sub_epi32(s_bits, _mm256_slli_epi32(e2, 23));
                 two_e2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e2, _mm256_set1_epi32(127)), 23));
                 // Where exp rounds to 0, 0 as the second factor: an underflowing product costs
                 // a microcode assist (5x the time of a register here), an exact 0 none.
-                two_e2 = _mm256_and_ps(two_e2, _mm256_cmp_ps(x, _mm256_set1_ps(exp_f32_zero_below), _CMP_GT_OQ));
+                nonzero = _mm256_cmp_ps(x, _mm256_set1_ps(exp_f32_zero_below), _CMP_GT_OQ);
+                two_e2 = _mm256_and_ps(two_e2, nonzero);
             }
             const __m256 s = _mm256_castsi256_ps(s_bits);
             __m256 q = _mm256_fmadd_ps(r, _mm256_set1_ps(1.0f / 24), _mm256_set1_ps(1.0f / 6));
             q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.5f));
             const __m256 p = _mm256_fmadd_ps(_mm256_mul_ps(r, r), q, r); // exp(r) - 1
             const __m256 e = _mm256_fmadd_ps(s, p, s);
-            return Edges ? _mm256_mul_ps(_mm256_mul_ps(m, e), two_e2) : e;
+            if constexpr (!Edges)
+                return e;
+            else
+            {
+                // m exp(x) = v 2^e2, v normal. Where that lies below 2^-125, as
+                // exp_f32_zmm_below_normal: no instruction has it as its result (an Intel
+                // core takes a microcode assist for that); its bits are |v| 2^(e2 + 149)
+                // rounded to an integer (the spacing below 2^-125 is 2^-149), with v's sign.
+                const __m256 v = _mm256_mul_ps(m, e);
+                const __m256i biased = _mm256_add_epi32(
+                    _mm256_srli_epi32(_mm256_slli_epi32(_mm256_castps_si256(v), 1), 24), e2); // v's exponent + 127 + e2
+                const __m256i tiny = _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(2), biased),
+                                                      _mm256_castps_si256(nonzero)); // NaN, inf, 0: not tiny
+                if (_mm256_testz_si256(tiny, tiny))
+                    return _mm256_mul_ps(v, two_e2);
+                return exp_f32_ymm_below_normal(v, e2, two_e2, tiny);
+            }
         }
 #endif
     } // namespace detail
@@ -595,9 +626,11 @@ namespace pyperf_tensor::simd
         }
     }
 
-    // exp(-x) for x >= exp_negated_min (float32 -80, float64 -700) up to where it stops being
-    // normal (float32 87, float64 708), and NaN; above, a number at most e^-87 (float64
-    // e^-708), so that 1 + it is 1; below, a large number for the caller to replace (e^80,
+    // exp(-x) for |x| <= -exp_negated_min (float32 80, float64 700), and NaN; above, e^-80
+    // (float64 e^-700), so that 1 + it is 1 and a first-order correction e (1 - d) with |d|
+    // up to 1 - 2^-10 stays normal (tanh-GELU's: with e^-87 it could be subnormal, and on
+    // an Intel host inputs in -1000..-100 took 5.8x the time: 286 -> 49 us per 40,000 in
+    // C++); below, a large number for the caller to replace (e^80,
     // float64 e^700, so that 1 / (1 + it) is still normal and costs no microcode assist;
     // AVX-512 float32 gives exp(-x) itself, up to inf, and 1 / inf is an exact 0). For
     // 1 / (1 + exp(-x)) and the like:
@@ -616,9 +649,9 @@ namespace pyperf_tensor::simd
         using T = typename V::value_type;
 #if defined(__AVX512F__)
         if constexpr (std::is_same<T, float>::value && detail::is_zmm<V>())
-            return detail::exp_f32_zmm_normal<true>(_mm512_min_ps(_mm512_set1_ps(-exp_normal_min<T>), x)); // NaN kept
+            return detail::exp_f32_zmm_normal<true>(_mm512_min_ps(_mm512_set1_ps(-exp_negated_min<T>), x)); // NaN kept
 #endif
-        return exp_normal(-xsimd::min(V(-exp_normal_min<T>), xsimd::max(V(exp_negated_min<T>), x))); // NaN kept
+        return exp_normal(-xsimd::min(V(-exp_negated_min<T>), xsimd::max(V(exp_negated_min<T>), x))); // NaN kept
     }
 
     namespace detail
