@@ -58,7 +58,10 @@ set(PYPERF_TENSOR_ISA_TAG_avx512 "xsimd::avx512bw")
 # pyperf_tensor_check_kernels(<target>): once <target> is built, fails the build if a weak
 # (shared inline) symbol in one of the per-ISA objects pyperf_tensor_add_kernels gave it
 # lacks that ISA's arch in its name: the linker keeps one copy of such a symbol, and could
-# hand AVX-512 code to an AVX2 or SSE2 caller.
+# hand AVX-512 code to an AVX2 or SSE2 caller. A strong global function must have the ISA's
+# name in its own (the kernels' entry points, in their ISA's namespace): any other is a
+# header's function defined without `inline`, which a user's second translation unit would
+# define again (a link error).
 function(pyperf_tensor_check_kernels target)
   if(NOT CMAKE_NM)
     message(WARNING "pyperf_tensor: no nm found, ${target}'s per-ISA kernels are not checked for shared inline code")
@@ -67,8 +70,8 @@ function(pyperf_tensor_check_kernels target)
   foreach(isa IN LISTS PYPERF_TENSOR_ISAS)
     add_custom_command(
       TARGET ${target} POST_BUILD
-      COMMAND sh -c "out=$(\"$0\" -C \"$1\") || exit 2; bad=$(printf '%s\\n' \"$out\" | grep ' [Ww] ' | grep -v -F -- \"$2\"); [ -z \"$bad\" ] || { printf '%s\\n' 'pyperf_tensor: ${target}: ${isa} kernels share inline code with other ISAs:' \"$bad\" >&2; exit 1; }"
-              ${CMAKE_NM} $<TARGET_OBJECTS:${target}_kernels_${isa}> "${PYPERF_TENSOR_ISA_TAG_${isa}}"
+      COMMAND sh -c "out=$(\"$0\" -C \"$1\") || exit 2; bad=$(printf '%s\\n' \"$out\" | grep ' [Ww] ' | grep -v -F -- \"$2\"); strong=$(printf '%s\\n' \"$out\" | grep ' T ' | grep -v -F -- \"$3\"); [ -z \"$bad$strong\" ] || { printf '%s\\n' 'pyperf_tensor: ${target}: ${isa} kernels share inline code with other ISAs, or define a header function without inline:' \"$bad\" \"$strong\" >&2; exit 1; }"
+              ${CMAKE_NM} $<TARGET_OBJECTS:${target}_kernels_${isa}> "${PYPERF_TENSOR_ISA_TAG_${isa}}" "${isa}"
       VERBATIM)
   endforeach()
 endfunction()

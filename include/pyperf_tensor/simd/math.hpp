@@ -273,7 +273,9 @@ namespace pyperf_tensor::simd
         // v 2^e2 for a register with a lane whose result lies below 2^-125 (`tiny`; two_e2 is
         // 2^e2, or 0 where the result rounds to 0): those lanes' bits from |v| 2^(e2 + 149)
         // rounded to an integer (vcvtps2dq, the default rounding), the others' product with
-        // the tiny lanes' factor set to 0. The same bits as the product.
+        // the tiny lanes' factor set to 0. The same bits as the product. (Templated on the
+        // caller's arch, so that its out-of-line copy carries the ISA in its name.)
+        template <class A>
         PYPERF_TENSOR_COLD __m256 exp_f32_ymm_below_normal(__m256 v, __m256i e2, __m256 two_e2, __m256i tiny) noexcept
         {
             const __m256 t = _mm256_castsi256_ps(tiny), sign = _mm256_set1_ps(-0.0f);
@@ -291,7 +293,7 @@ namespace pyperf_tensor::simd
         // k + shifter shifted left by 20 ((8 floor(k) + j) << 20 modulo 2^32) leaves
         // 2^floor(k) 2^(j/8). Within 0.88 ULP (Cephes' polynomial: 1.25) and 0.7x its time
         // (C++, L1-resident data, every 61st float of the normal range).
-        template <bool Edges = false>
+        template <bool Edges = false, class A = void>
         PYPERF_TENSOR_INLINE __m256 exp_f32_ymm(__m256 x, __m256 m = _mm256_set1_ps(1.0f)) noexcept
         {
             namespace t = tables;
@@ -341,7 +343,7 @@ namespace pyperf_tensor::simd
                                                       _mm256_castps_si256(nonzero)); // NaN, inf, 0: not tiny
                 if (_mm256_testz_si256(tiny, tiny))
                     return _mm256_mul_ps(v, two_e2);
-                return exp_f32_ymm_below_normal(v, e2, two_e2, tiny);
+                return exp_f32_ymm_below_normal<A>(v, e2, two_e2, tiny);
             }
         }
 #endif
@@ -584,7 +586,7 @@ namespace pyperf_tensor::simd
 #endif
 #if defined(__AVX2__) && defined(__FMA__)
             if constexpr (std::is_same<T, float>::value && sizeof(V) == 32)
-                return exp_f32_ymm<true>(x, m);
+                return exp_f32_ymm<true, typename V::arch_type>(x, m);
 #endif
             if constexpr (std::is_same<T, float>::value)
                 return exp_f32<true>(x, m);
