@@ -733,11 +733,10 @@ namespace pyperf_tensor::kernels
             return detail::gelu_exact(x);
         }
         // Below the fits (x < -10, or -5.9 with gelu_table): gelu_far. +inf needs no fix:
-        // max(x, 0) - a Phi(-a) is inf - tiny.
+        // max(-0, x) - a Phi(-a) is inf - tiny.
         template <class V>
         V edges(const V& r, const V& x) const noexcept
         {
-            using T = typename V::value_type;
             return detail::fix_edges(r, x, x < V(detail::gelu_far_below<V>()),
                                      [](const V& v) { return detail::gelu_far(v); });
         }

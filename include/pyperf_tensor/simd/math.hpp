@@ -252,12 +252,12 @@ namespace pyperf_tensor::simd
                 _mm512_add_ps(_mm512_getexp_ps(v), _mm512_roundscale_ps(k, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
             const __mmask16 normal = _mm512_cmp_ps_mask(e, _mm512_set1_ps(-126.0f), _CMP_NLT_UQ);
             const __m512 r = _mm512_maskz_scalef_ps(normal, v, k);
-            const __m512 sign = _mm512_set1_ps(-0.0f);
-            const __m512 z = _mm512_maskz_scalef_ps(static_cast<__mmask16>(~normal), _mm512_andnot_ps(sign, v),
+            const __m512 z = _mm512_maskz_scalef_ps(static_cast<__mmask16>(~normal), _mm512_abs_ps(v),
                                                     _mm512_add_ps(k, _mm512_set1_ps(149.0f)));
             const __m512i bits = _mm512_cvt_roundps_epi32(z, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-            const __m512 tiny = _mm512_or_ps(_mm512_castsi512_ps(bits), _mm512_and_ps(sign, v));
-            return _mm512_mask_blend_ps(normal, tiny, r);
+            // integer and/or: vandps/vorps on zmm need AVX512DQ, which -mavx512f alone lacks
+            const __m512i sign = _mm512_and_epi32(_mm512_castps_si512(v), _mm512_set1_epi32(INT32_MIN));
+            return _mm512_mask_blend_ps(normal, _mm512_castsi512_ps(_mm512_or_epi32(bits, sign)), r);
         }
         PYPERF_TENSOR_INLINE __m512 exp_f32_zmm(__m512 x, __m512 m = _mm512_set1_ps(1.0f)) noexcept
         {
