@@ -16,6 +16,7 @@ namespace pyperf_tensor::bindings
             fast_signature sig;
             fast_impl impl;
             std::vector<std::string> names; // params without their "=default" text
+            std::vector<bool> shown;        // params with a "=default" text
             std::string doc;                // "name(a, b, out=None)\n--\n\n..." for inspect.signature
             PyMethodDef def;
         };
@@ -62,7 +63,7 @@ namespace pyperf_tensor::bindings
                                      f.names[i].c_str());
                         return nullptr;
                     }
-                    slots[i] = Py_None;
+                    slots[i] = f.shown[i] ? py::handle() : py::handle(Py_None);
                 }
             try
             {
@@ -80,13 +81,14 @@ namespace pyperf_tensor::bindings
     {
         if (sig.params.size() > max_params)
             throw std::logic_error("def_fast: too many parameters");
-        auto* f = new fast_function{std::move(sig), std::move(impl), {}, {}, {}}; // lives as long as the process
+        auto* f = new fast_function{std::move(sig), std::move(impl), {}, {}, {}, {}}; // lives as long as the process
         f->doc = std::string(f->sig.name) + "(";
         for (std::size_t i = 0; i < f->sig.params.size(); ++i)
         {
             const std::string p = f->sig.params[i];
             const bool has_default = p.find('=') != std::string::npos;
             f->names.push_back(p.substr(0, p.find('=')));
+            f->shown.push_back(has_default);
             f->doc += std::string(i ? ", " : "") + p + (i < f->sig.required || has_default ? "" : "=None");
         }
         f->doc += ")\n--\n\n" + std::string(f->sig.doc);

@@ -18,12 +18,14 @@ namespace pyperf_tensor::bindings
     {
         const char* name;
         std::vector<const char*> params; // in positional order; "name=text" shows a default in the
-                                         // signature (the impl still receives None when omitted)
+                                         // signature (the impl receives a null handle when omitted,
+                                         // so an explicit None can mean something else)
         std::size_t required;            // the first `required` params have no default (None)
         const char* doc;                 // text after the signature line
     };
 
-    // impl receives one handle per parameter (None where not given).
+    // impl receives one handle per parameter: where not given, None, or null for a
+    // parameter with a default shown in the signature.
     using fast_impl = std::function<py::object(const py::handle* args)>;
 
     void def_fast(py::module_& m, fast_signature sig, fast_impl impl);

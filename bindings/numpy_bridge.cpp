@@ -64,19 +64,22 @@ namespace pyperf_tensor::bindings
             x.dtype = array_dtype(x.array, op, arg, supported);
             return x;
         }
+        static const py::handle numpy_generic =
+            py::object(py::module_::import("numpy").attr("generic")).release(); // kept for good
+        // Before the Python float test: numpy.float64 is a subclass of float, and adopting
+        // the array's dtype would compute x32 * np.float64(0.1) in float32 silently.
+        if (py::isinstance(obj, numpy_generic) && !PyBool_Check(obj.ptr()))
+        {
+            // A NumPy scalar keeps its dtype (NumPy 2's rule): view it as a 0-d array (one
+            // element, no user data copied).
+            x.array = py::array::ensure(obj);
+            x.dtype = array_dtype(x.array, op, arg, supported);
+            return x;
+        }
         if (PyFloat_Check(obj.ptr()) || (PyLong_Check(obj.ptr()) && !PyBool_Check(obj.ptr())))
         {
             x.scalar = obj;
             x.is_float_scalar = PyFloat_Check(obj.ptr());
-            return x;
-        }
-        static const py::handle numpy_generic =
-            py::object(py::module_::import("numpy").attr("generic")).release(); // kept for good
-        if (py::isinstance(obj, numpy_generic) && !PyBool_Check(obj.ptr()))
-        {
-            // A NumPy scalar keeps its dtype: view it as a 0-d array (one element, no user data copied).
-            x.array = py::array::ensure(obj);
-            x.dtype = array_dtype(x.array, op, arg, supported);
             return x;
         }
         throw dtype_error(std::string(op) + ": argument '" + arg
@@ -165,5 +168,20 @@ namespace pyperf_tensor::bindings
         if (v < -(1LL << 30) || v > (1LL << 30))
             throw axis_error(std::string(op) + ": axis " + std::to_string(v) + " is out of bounds");
         return static_cast<int>(v);
+    }
+
+    axes read_axes(py::handle axis, const char* op)
+    {
+        if (axis.is_none())
+            return all_axes;
+        auto one = [&](py::handle a) { return read_axis(a, op, "None, an int or a tuple of ints"); };
+        if (py::isinstance<py::tuple>(axis))
+        {
+            std::vector<int> list;
+            for (auto a : py::reinterpret_borrow<py::tuple>(axis))
+                list.push_back(one(a));
+            return axes(list);
+        }
+        return axes(one(axis));
     }
 } // namespace pyperf_tensor::bindings

@@ -11,6 +11,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <pyperf_tensor/core/axes.hpp>
 #include <pyperf_tensor/core/error.hpp>
 #include <pyperf_tensor/core/view.hpp>
 
@@ -81,6 +82,8 @@ namespace pyperf_tensor::bindings
     // One axis argument: a Python int or integer NumPy scalar (not a bool or a float:
     // TypeError "op: axis must be <expected>, got <type>"); AxisError past +-2^30.
     int read_axis(py::handle a, const char* op, const char* expected);
+    // axis=None (all_axes), an int, or a tuple of ints; read_axis's errors.
+    axes read_axes(py::handle axis, const char* op);
 
     // The dtypes an op computes in, as its error messages list them.
     inline constexpr const char* all_dtypes = "float32, float64, int32, int64";

@@ -14,14 +14,14 @@ namespace pyperf_tensor::bindings
     {
         using kernels::activation_op;
 
-        // softmax(x, axis=-1, out=None) and log_softmax.
+        // softmax(x, axis=-1, out=None) and log_softmax; axis=None: over the whole array.
         py::object softmax_call(bool log, const py::handle* args)
         {
             const char* op = log ? "log_softmax" : "softmax";
             operand x = read_operand(args[0], op, "x", float_dtypes);
             if (!x.array) // a Python scalar: one slice of one element
                 x = read_operand(py::module_::import("numpy").attr("asarray")(args[0]), op, "x", float_dtypes);
-            const int axis = args[1].is_none() ? -1 : read_axis(args[1], op, "an int");
+            const axes axis = args[1] ? read_axes(args[1], op) : axes(-1);
             return dispatch_dtype(*x.dtype,
                                   [&](auto tag) -> py::object
                                   {
@@ -66,7 +66,7 @@ namespace pyperf_tensor::bindings
                  [](const py::handle* args)
                  {
                      std::size_t op = static_cast<std::size_t>(activation_op::gelu);
-                     if (!args[1].is_none())
+                     if (args[1])
                      {
                          if (!py::isinstance<py::str>(args[1]))
                              throw dtype_error("gelu: approximate must be 'none' or 'tanh'");
@@ -89,7 +89,7 @@ namespace pyperf_tensor::bindings
                  {
                      // Never released: a static py::object would be destroyed after the interpreter.
                      static const py::handle default_slope = py::float_(0.01).release();
-                     const py::handle xo[3] = {args[0], args[1].is_none() ? default_slope : args[1], args[2]};
+                     const py::handle xo[3] = {args[0], args[1] ? args[1] : default_slope, args[2]};
                      return elementwise_call<activation_binary_ops>(0, "leaky_relu", {"x", "negative_slope"}, xo);
                  });
         def_fast(m,
@@ -97,13 +97,15 @@ namespace pyperf_tensor::bindings
                   {"x", "axis=-1", "out"},
                   1,
                   "exp(x - max) / sum(exp(x - max)) along `axis` (any axis, any strides), fused per slice:\n"
-                  "no temporaries, no overflow; a NaN in a slice makes that slice NaN."},
+                  "no temporaries, no overflow; a NaN in a slice makes that slice NaN. axis=None: over the\n"
+                  "whole array (SciPy's), for x and out each at one stride (contiguous or transposed)."},
                  [](const py::handle* args) { return softmax_call(false, args); });
         def_fast(m,
                  {"log_softmax",
                   {"x", "axis=-1", "out"},
                   1,
-                  "x - max - log(sum(exp(x - max))) along `axis`: the log of softmax without its underflow."},
+                  "x - max - log(sum(exp(x - max))) along `axis` (or None, as softmax's): the log of softmax\n"
+                  "without its underflow."},
                  [](const py::handle* args) { return softmax_call(true, args); });
     }
 } // namespace pyperf_tensor::bindings

@@ -14,22 +14,6 @@ namespace pyperf_tensor::bindings
 {
     namespace
     {
-        // axis=None | int | tuple of ints, as an axes value.
-        axes read_axes(py::handle axis, const char* op)
-        {
-            if (axis.is_none())
-                return all_axes;
-            auto one = [&](py::handle a) { return read_axis(a, op, "None, an int or a tuple of ints"); };
-            if (py::isinstance<py::tuple>(axis))
-            {
-                std::vector<int> list;
-                for (auto a : py::reinterpret_borrow<py::tuple>(axis))
-                    list.push_back(one(a));
-                return axes(list);
-            }
-            return axes(one(axis));
-        }
-
         template <reduction Red>
         py::object reduce_call(py::handle x_obj, py::handle axis, bool keepdims, py::handle out_obj, double ddof)
         {

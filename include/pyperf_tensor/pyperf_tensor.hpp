@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "core/axes.hpp"
 #include "core/error.hpp"
 #include "core/shape.hpp"
 #include "core/tensor.hpp"

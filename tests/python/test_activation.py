@@ -123,7 +123,10 @@ def softmax_ref(x, axis, log):
         m = np.max(w, axis=axis, keepdims=True)
         d = w - m
         s = np.sum(np.exp(d), axis=axis, keepdims=True)
-        r = d - np.log(s) if log else np.exp(d) / s
+        # log(s) as log1p of s - 1, summed without the maximum's terms (ties: their count - 1)
+        ties = np.sum(d == 0, axis=axis, keepdims=True)
+        rest = np.sum(np.where(d == 0, 0, np.exp(d)), axis=axis, keepdims=True) + (ties - 1)
+        r = d - np.log1p(rest) if log else np.exp(d) / s
     return r.astype(x.dtype).reshape(np.shape(x))
 
 
@@ -290,6 +293,40 @@ def test_same_bits_for_any_thread_count(threads):
             assert a.tobytes() == b.tobytes()
 
 
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_over_the_whole_array(isa, log, dtype):
+    # axis=None (or every axis listed) is SciPy's softmax over all elements, for any pair
+    # of x and out that each lie at one stride: no copy is ever made to get there.
+    fn = pt.log_softmax if log else pt.softmax
+    rng = np.random.default_rng(5)
+    base = (rng.standard_normal((37, 530)) * 8).astype(dtype)
+    cases = [base, base.T, base[::-1, ::-1], base.reshape(-1)[::3], np.broadcast_to(dtype(2), (4, 5)),
+             base[:1, :], np.array(dtype(1.5))]
+    for x in cases:
+        check_softmax(fn(x, axis=None), x, None, log)
+        if x.ndim:
+            check_softmax(fn(x, tuple(range(x.ndim))[::-1]), x, None, log)
+    out = np.empty(2 * base.size, dtype)[::2].reshape(base.shape)  # at a stride of its own
+    assert fn(base, None, out=out) is out
+    check_softmax(out, base, None, log)
+    y = base.copy()
+    fn(y, None, out=y)  # in place
+    check_softmax(y, base, None, log)
+    assert fn(np.empty((0, 3), dtype), None).shape == (0, 3)
+    # a transpose's elements lie at one stride; a block's do not, nor does a pair
+    # whose output walks the elements in another order than x
+    for x, o in [(base[:, :100], None), (base, np.empty((37, 600), dtype)[:, :530]), (base, np.empty((530, 37), dtype).T)]:
+        with pytest.raises(ValueError, match=r"axis=None over a \(37, \d+\) array needs x and out each at one stride"):
+            fn(x, None, out=o)
+    with pytest.raises(ValueError, match="axis must be None or a single axis"):
+        fn(np.ones((2, 3, 4), dtype), (0, 2))
+    with pytest.raises(ValueError, match="duplicate value in 'axis'"):
+        fn(base, (0, 0))
+    np.testing.assert_array_equal(fn(base, (1,)), fn(base, 1))
+    np.testing.assert_array_equal(fn(base), fn(base, -1))  # the default stays the last axis
+
+
 def test_zero_d_and_empty():
     assert pt.softmax(np.float32(3.0)) == 1.0
     assert pt.log_softmax(np.array(2.0)) == 0.0
@@ -303,8 +340,12 @@ def test_errors_are_clear():
         pt.softmax(x, 2)
     with pytest.raises(np.exceptions.AxisError):
         pt.log_softmax(x, axis=-3)
-    with pytest.raises(TypeError, match="axis must be an int"):
+    with pytest.raises(TypeError, match="axis must be None, an int or a tuple of ints, got float"):
         pt.softmax(x, 1.0)
+    with pytest.raises(TypeError, match="approximate must be 'none' or 'tanh'"):
+        pt.gelu(x, approximate=None)  # as PyTorch's: None is not a spelling of 'none'
+    with pytest.raises(TypeError, match="'negative_slope' must be a numpy.ndarray or a Python int/float, got NoneType"):
+        pt.leaky_relu(x, negative_slope=None)
     with pytest.raises(TypeError, match=r"softmax: dtype int32 is not supported \(supported: float32, float64\)"):
         pt.softmax(np.ones(3, np.int32))
     with pytest.raises(TypeError, match=r"softmax: unsupported dtype float16 .*\(supported: float32, float64\)"):

@@ -432,6 +432,10 @@ f32 = np.ones((2, 3), np.float32)
     (lambda: pt.add(f32.astype(bool), 1), TypeError, "unsupported dtype bool"),
     (lambda: pt.add(f32.astype(">f4"), 1), TypeError, "non-native byte order"),
     (lambda: pt.add(f32.astype(np.int32), 1.5), TypeError, "Python float with a int32 array"),
+    # NumPy scalars keep their dtype (NumPy 2's rule), numpy.float64 too though it is a float
+    (lambda: pt.mul(f32, np.float64(0.1)), TypeError, "mul: mixed dtypes float32 and float64"),
+    (lambda: pt.add(np.float32(1), np.float64(2)), TypeError, "add: mixed dtypes float32 and float64"),
+    (lambda: pt.fma(np.float64(2), 1e300, np.float32(1.5)), TypeError, "fma: mixed dtypes float64 and float32"),
     (lambda: pt.add(f32, [1, 2, 3]), TypeError, "got list"),
     (lambda: pt.add(f32, "x"), TypeError, "got str"),
     (lambda: pt.add(f32, True), TypeError, "got bool"),

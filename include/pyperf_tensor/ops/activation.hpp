@@ -5,8 +5,10 @@
 // any strides) in one fused pass per slice: max, sum of exponentials, scale.
 #pragma once
 
+#include <algorithm>
 #include <string>
 
+#include "../core/axes.hpp"
 #include "../kernels/activation.hpp"
 #include "elementwise.hpp"
 
@@ -60,30 +62,52 @@ namespace pyperf_tensor
     }
 
     // The engine behind softmax and log_softmax: out (same shape as x, any strides) =
-    // softmax of x along `axis` (negative counts from the end; a 0-d x is one slice of
-    // one element). Slices are spread over the pool; each slice's result does not
-    // depend on the thread count. Slices whose elements are contiguous run as rows;
+    // softmax of x along one axis (negative counts from the end; a 0-d x is one slice of
+    // one element), or over all of x (all_axes, or every axis listed: NumPy's and SciPy's
+    // axis=None) when x and out each lie at one stride once their axes are ordered and
+    // merged (contiguous arrays, transposes, [::2] of a vector; argument_error for others,
+    // which would need a copy). Slices are spread over the pool; each slice's result does
+    // not depend on the thread count. Slices whose elements are contiguous run as rows;
     // when instead neighbouring slices are contiguous (an outer axis), the kernel
-    // vectorises across slices.
+    // vectorises across slices. A whole-array softmax is one slice: one thread.
     template <class T>
-    void apply_softmax(kernels::softmax_kernel<T> kernel, view<T> out, view<const T> x, int axis, bool log)
+    void apply_softmax(kernels::softmax_kernel<T> kernel, view<T> out, view<const T> x, const axes& along, bool log)
     {
         const char* op = log ? "log_softmax" : "softmax";
         if (out.shape() != x.shape())
             throw shape_error(std::string(op) + ": output shape " + to_string(out.shape())
                               + " does not match the input shape " + to_string(x.shape()));
         const int nd = static_cast<int>(x.rank());
-        const int lim = nd == 0 ? 1 : nd;
-        if (axis < -lim || axis >= lim)
-            throw axis_error(std::string(op) + ": axis " + std::to_string(axis)
-                             + " is out of bounds for array of dimension " + std::to_string(nd));
+        bool whole = true;
+        int axis = 0;
+        if (!along.all && along.list.size() == 1)
+        {
+            axis = along.list[0];
+            const int lim = nd == 0 ? 1 : nd; // a 0-d x's axis 0 or -1: its one slice
+            if (axis < -lim || axis >= lim)
+                throw axis_error(std::string(op) + ": axis " + std::to_string(axis)
+                                 + " is out of bounds for array of dimension " + std::to_string(nd));
+            whole = nd == 0;
+        }
+        else
+        {
+            const auto mask = detail::axes_mask(along, x.rank(), op);
+            if (std::find(mask.begin(), mask.end(), false) != mask.end())
+                throw argument_error(std::string(op) + ": axis must be None or a single axis");
+        }
         if (out.size() == 0)
             return;
         detail::check_output_layout(out);
         const detail::safe_input<T> safe(x, out);
-        if (nd == 0)
+        if (whole)
         {
-            kernel({safe.v.data(), out.data(), 1, 1, 1, 1, 1, 1}, log);
+            const auto p = detail::make_plan<2>(out.shape(), {out.strides(), safe.v.strides()});
+            if (p.rank > 1)
+                throw argument_error(std::string(op) + ": axis=None over a " + to_string(x.shape())
+                                     + " array needs x and out each at one stride (contiguous, or transposed); "
+                                       "these are not: pass a single axis, or a contiguous copy of x");
+            const index_t out_step = p.rank ? p.strides[0][0] : 1, in_step = p.rank ? p.strides[1][0] : 1;
+            kernel({safe.v.data() + p.base[1], out.data() + p.base[0], p.size, in_step, out_step, 1, 1, 1}, log);
             return;
         }
         const std::size_t a = static_cast<std::size_t>(axis < 0 ? axis + nd : axis);
@@ -143,7 +167,7 @@ namespace pyperf_tensor
     namespace detail
     {
         template <class Out, class X>
-        void softmax_into(Out&& out, const X& x, int axis, bool log)
+        void softmax_into(Out&& out, const X& x, const axes& axis, bool log)
         {
             using T = value_t<X>;
             static_assert(std::is_floating_point<T>::value, "pyperf_tensor: softmax needs float or double");
@@ -152,22 +176,23 @@ namespace pyperf_tensor
         }
     } // namespace detail
 
-// name(x, axis) -> tensor, name_into(out, x, axis), name_(x, axis) in place.
+// name(x, axis) -> tensor, name_into(out, x, axis), name_(x, axis) in place; axis: an
+// int, or all_axes for the whole array.
 #define PYPERF_TENSOR_SOFTMAX_FORMS(name, log)                                                                         \
     template <class Out, class X>                                                                                      \
-    void name##_into(Out&& out, const X& x, int axis = -1)                                                             \
+    void name##_into(Out&& out, const X& x, const axes& axis = -1)                                                     \
     {                                                                                                                  \
         detail::softmax_into(out, x, axis, log);                                                                       \
     }                                                                                                                  \
     template <class X>                                                                                                 \
-    auto name(const X& x, int axis = -1)                                                                               \
+    auto name(const X& x, const axes& axis = -1)                                                                       \
     {                                                                                                                  \
         auto out = tensor<detail::value_t<X>>::uninitialized(make_view(x).shape());                                    \
         detail::softmax_into(out, x, axis, log);                                                                       \
         return out;                                                                                                    \
     }                                                                                                                  \
     template <class X>                                                                                                 \
-    void name##_(X&& x, int axis = -1)                                                                                 \
+    void name##_(X&& x, const axes& axis = -1)                                                                         \
     {                                                                                                                  \
         detail::softmax_into(x, x, axis, log);                                                                         \
     }

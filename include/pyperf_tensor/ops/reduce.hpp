@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../core/axes.hpp"
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
 #include "../core/view.hpp"
@@ -52,45 +53,8 @@ namespace pyperf_tensor
             std::conditional_t<R == reduction::sum || R == reduction::prod, std::int64_t,
                                std::conditional_t<R == reduction::max || R == reduction::min, T, double>>>>;
 
-    // Which axes to reduce: all of them (all_axes, NumPy's axis=None) or a list (negative
-    // counts from the end; duplicates and out-of-range axes are argument_errors).
-    struct all_axes_t
-    {
-    };
-    inline constexpr all_axes_t all_axes{};
-    struct axes
-    {
-        std::vector<int> list;
-        bool all = false;
-        axes(all_axes_t) : all(true) {} // NOLINT: implicit, for sum(x, all_axes)
-        axes(std::initializer_list<int> l) : list(l) {}
-        axes(int a) : list{a} {} // NOLINT: implicit, so sum(x, 0) reads naturally
-        explicit axes(std::vector<int> l) : list(std::move(l)) {}
-    };
-
     namespace detail
     {
-        // The reduced axes as a mask over ndim axes; argument_error (NumPy's AxisError
-        // text) for an axis out of range, and for repeated axes.
-        inline std::vector<bool> axes_mask(const axes& a, std::size_t ndim, const char* op)
-        {
-            std::vector<bool> mask(ndim, a.all);
-            if (a.all)
-                return mask;
-            for (int axis : a.list)
-            {
-                const int nd = static_cast<int>(ndim);
-                if (axis < -nd || axis >= nd)
-                    throw axis_error(std::string(op) + ": axis " + std::to_string(axis)
-                                     + " is out of bounds for array of dimension " + std::to_string(ndim));
-                const std::size_t d = static_cast<std::size_t>(axis < 0 ? axis + nd : axis);
-                if (mask[d])
-                    throw argument_error(std::string(op) + ": duplicate value in 'axis'");
-                mask[d] = true;
-            }
-            return mask;
-        }
-
         // Shape of the result: the kept axes, or every axis with 1 for reduced ones.
         inline dims reduced_shape(const dims& shape, const std::vector<bool>& mask, bool keepdims)
         {
