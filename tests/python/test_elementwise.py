@@ -378,6 +378,28 @@ def test_results_identical_across_isas():
     assert all(o == outs[0] for o in outs)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_clip_with_one_bound_or_none(isa, dtype):
+    # NumPy's: a None bound is no bound, on either side or both; out= and broadcasting as ever
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal((40, 70)) * 50).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        x[3, :5] = [np.nan, np.inf, -np.inf, -0.0, 0.0]
+    row = (rng.standard_normal(70) * 20).astype(dtype)
+    for lo, hi in [(None, row), (row, None), (dtype(-5), None), (None, dtype(7)), (None, None), (-3, None)]:
+        want = np.clip(x, lo, hi)
+        assert_same(pt.clip(x, lo, hi), want)
+        assert_same(pt.clip(np.asfortranarray(x), lo, hi), want)
+        out = np.empty_like(x)
+        assert pt.clip(x, lo, hi=hi, out=out) is out
+        assert_same(out, want)
+    other = {np.float32: np.float64, np.float64: np.float32, np.int32: np.int64, np.int64: np.int32}[dtype]
+    with pytest.raises(TypeError, match="clip: mixed dtypes"):
+        pt.clip(x, None, np.ones(70, other))
+    with pytest.raises(TypeError, match="clip: argument 'hi' must be"):
+        pt.clip(x, None, "3")
+
+
 def test_python_scalars_adopt_the_array_dtype():
     x = np.arange(4, dtype=np.float32)
     assert pt.add(x, 1.5).dtype == np.float32
