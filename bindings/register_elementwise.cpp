@@ -53,8 +53,8 @@ namespace pyperf_tensor::bindings
                      const py::handle bound = no_lo && no_hi ? args[0] : no_lo ? args[2] : args[1];
                      const py::handle two[3] = {args[0], bound, args[3]};
                      const auto op = no_lo && !no_hi ? binary_op::minimum : binary_op::maximum;
-                     return elementwise_call<kernels::binary_ops>(std::size_t(op), "clip",
-                                                                  {"x", no_lo ? "hi" : "lo"}, two);
+                     return elementwise_call<kernels::binary_ops>(std::size_t(op), "clip", {"x", no_lo ? "hi" : "lo"},
+                                                                  two);
                  });
     }
 } // namespace pyperf_tensor::bindings
