@@ -2,7 +2,8 @@
 //   sigmoid(x) -> a new tensor, sigmoid_into(out, x), sigmoid_(x) in place
 // for relu, sigmoid, tanh, silu, gelu (exact, or approximation::tanh), leaky_relu
 // (negative_slope = 0.01). softmax and log_softmax normalise along one axis (any axis,
-// any strides) in one fused pass per slice: max, sum of exponentials, scale.
+// any strides), or over the whole array (all_axes), in one fused pass per slice: max, sum
+// of exponentials, scale.
 #pragma once
 
 #include <algorithm>
