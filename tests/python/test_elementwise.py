@@ -400,6 +400,39 @@ def test_clip_with_one_bound_or_none(isa, dtype):
         pt.clip(x, None, "3")
 
 
+SCALAR_KINDS = [1, -2, 2.5, True, np.float32(1.5), np.float64(1.5), np.int32(3), np.int64(3),
+                np.array(2.0, np.float32), np.array(2.0), np.array(4, np.int32)]
+
+
+@pytest.mark.parametrize("op", BINARY + TERNARY + ACTIVATIONS_BINARY, ids=repr)
+def test_scalars_of_every_kind_give_numpys_dtype_or_a_type_error(op):
+    # NumPy 2's rules (NEP 50): Python scalars are weak, NumPy scalars and 0-d arrays keep
+    # their dtype. A result has NumPy's dtype and values, or else a TypeError; a result
+    # for sure for a Python int/float that NumPy keeps in the array's dtype, and for a
+    # scalar of the array's own dtype. Other dtypes are mixed dtypes (a TypeError) even
+    # where NumPy would widen the scalar alone. numpy.float64, a float subclass, was once
+    # read as a weak Python float.
+    for dtype in op.dtypes:
+        arr = np.arange(1, 7, dtype=dtype).reshape(2, 3)
+        for s in SCALAR_KINDS:
+            for pos in range(op.arity):
+                if op.name == "clip" and pos == 0 and type(s) in (int, float):
+                    continue  # np.clip makes a Python x an array (strong); ours stays weak, as everywhere
+                args = [arr] * op.arity
+                args[pos] = s
+                with np.errstate(all="ignore"):
+                    want = np.asarray(op.numpy(*args))
+                try:
+                    got = op.fn(*args)
+                except TypeError:
+                    weak = type(s) in (int, float)
+                    own = isinstance(s, (np.generic, np.ndarray)) and s.dtype == dtype
+                    assert not ((weak and want.dtype == dtype) or own), (op, dtype, s, pos)
+                    continue
+                assert got.dtype == want.dtype, (op, dtype, s, pos)
+                np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
 def test_python_scalars_adopt_the_array_dtype():
     x = np.arange(4, dtype=np.float32)
     assert pt.add(x, 1.5).dtype == np.float32
