@@ -316,7 +316,8 @@ def test_softmax_over_the_whole_array(isa, log, dtype):
     assert fn(np.empty((0, 3), dtype), None).shape == (0, 3)
     # a transpose's elements lie at one stride; a block's do not, nor does a pair
     # whose output walks the elements in another order than x
-    for x, o in [(base[:, :100], None), (base, np.empty((37, 600), dtype)[:, :530]), (base, np.empty((530, 37), dtype).T)]:
+    pairs = [(base[:, :100], None), (base, np.empty((37, 600), dtype)[:, :530]), (base, np.empty((530, 37), dtype).T)]
+    for x, o in pairs:
         with pytest.raises(ValueError, match=r"axis=None over a \(37, \d+\) array needs x and out each at one stride"):
             fn(x, None, out=o)
     with pytest.raises(ValueError, match="axis must be None or a single axis"):
