@@ -159,10 +159,21 @@ namespace pyperf_tensor::bindings
 
     int read_axis(py::handle a, const char* op, const char* expected)
     {
+        auto wrong = [&]
+        {
+            return dtype_error(std::string(op) + ": axis must be " + expected + ", got "
+                               + std::string(py::str(py::type::handle_of(a).attr("__name__"))));
+        };
         if (PyBool_Check(a.ptr()) || !PyIndex_Check(a.ptr()))
-            throw dtype_error(std::string(op) + ": axis must be " + expected + ", got "
-                              + std::string(py::str(py::type::handle_of(a).attr("__name__"))));
-        const long long v = PyLong_AsLongLong(py::reinterpret_steal<py::object>(PyNumber_Index(a.ptr())).ptr());
+            throw wrong();
+        // An ndarray has __index__ but refuses it unless it holds one integer.
+        const auto index = py::reinterpret_steal<py::object>(PyNumber_Index(a.ptr()));
+        if (!index)
+        {
+            PyErr_Clear();
+            throw wrong();
+        }
+        const long long v = PyLong_AsLongLong(index.ptr());
         if (PyErr_Occurred())
             throw py::error_already_set();
         if (v < -(1LL << 30) || v > (1LL << 30))

@@ -300,6 +300,14 @@ def test_errors_are_clear():
         pt.argmax(np.ones((2, 3, 4)), (0, 1))
     with pytest.raises(TypeError, match="axis must be None, an int or a tuple of ints"):
         pt.sum(x, 1.5)
+    # an array has __index__ but refuses it unless it holds one integer (a SystemError once)
+    for axis in (np.array([0, 1]), np.zeros((3, 2), np.int32), np.ones(1, np.float32)):
+        for f in (pt.sum, pt.argmax, pt.softmax):
+            with pytest.raises(TypeError, match="axis must be None, an int or a tuple of ints, got ndarray"):
+                f(x, axis)
+        with pytest.raises(TypeError, match="got ndarray"):
+            pt.sum(x, (axis, 0))
+    np.testing.assert_array_equal(pt.sum(x, np.array(1)), np.sum(x, 1))  # one integer: an axis, as in NumPy
     with pytest.raises(TypeError, match="list"):
         pt.sum([1, 2, 3])
     assert pt.sum(np.float32(2.5)) == 2.5 and pt.max(7) == 7  # scalars reduce as 0-d arrays
