@@ -78,7 +78,7 @@ namespace pyperf_tensor::bindings
         }
         if (PyFloat_Check(obj.ptr()) || (PyLong_Check(obj.ptr()) && !PyBool_Check(obj.ptr())))
         {
-            x.scalar = obj;
+            x.scalar = py::reinterpret_borrow<py::object>(obj);
             x.is_float_scalar = PyFloat_Check(obj.ptr());
             return x;
         }
@@ -87,18 +87,58 @@ namespace pyperf_tensor::bindings
                           + " (convert it with numpy.asarray(); pyperf_tensor never copies silently)");
     }
 
-    dtype_id common_dtype(const char* op, const operand* operands, std::size_t n)
+    namespace
     {
+        // Whether NumPy 2 promotes a NumPy scalar or 0-d array of dtype `from` with an
+        // array of dtype `to` (not `from`) to `to`: float64 takes every other dtype, int64
+        // takes int32. Every other mix gives a dtype neither has (float32 with int32 is
+        // float64) or the scalar's own wider one.
+        bool widens(dtype_id from, dtype_id to)
+        {
+            return to == dtype_id::f64 || (from == dtype_id::i32 && to == dtype_id::i64);
+        }
+
+        [[noreturn]] void mixed_dtypes(const char* op, dtype_id a, dtype_id b)
+        {
+            throw dtype_error(std::string(op) + ": mixed dtypes " + dtype_name(a) + " and " + dtype_name(b)
+                              + "; cast explicitly with .astype() (pyperf_tensor never converts silently)");
+        }
+    } // namespace
+
+    dtype_id common_dtype(const char* op, operand* operands, std::size_t n)
+    {
+        // The dtype of the arrays of rank >= 1, which must agree; with none, the dtype of
+        // the 0-d operands that the others widen to.
         std::optional<dtype_id> d;
-        bool any_float_scalar = false;
         for (std::size_t k = 0; k < n; ++k)
         {
             const operand& x = operands[k];
-            if (x.dtype && d && *x.dtype != *d)
-                throw dtype_error(std::string(op) + ": mixed dtypes " + dtype_name(*d) + " and " + dtype_name(*x.dtype)
-                                  + "; cast explicitly with .astype() (pyperf_tensor never converts silently)");
-            if (x.dtype)
-                d = x.dtype;
+            if (!x.dtype || x.array.ndim() == 0)
+                continue;
+            if (d && *x.dtype != *d)
+                mixed_dtypes(op, *d, *x.dtype);
+            d = x.dtype;
+        }
+        if (!d)
+            for (std::size_t k = 0; k < n; ++k)
+                if (operands[k].dtype && (!d || widens(*d, *operands[k].dtype)))
+                    d = operands[k].dtype;
+        // A NumPy scalar or 0-d array that NumPy 2 widens to d (x64 * np.float32(2),
+        // i64 + np.int32(1)) enters with its value, as a Python scalar: one number, read
+        // exactly as NumPy converts it.
+        bool any_float_scalar = false;
+        for (std::size_t k = 0; k < n; ++k)
+        {
+            operand& x = operands[k];
+            if (x.dtype && *x.dtype != *d)
+            {
+                if (!widens(*x.dtype, *d))
+                    mixed_dtypes(op, *d, *x.dtype);
+                x.scalar = x.array.attr("item")();
+                x.is_float_scalar = PyFloat_Check(x.scalar.ptr());
+                x.array = py::reinterpret_steal<py::array>(py::handle());
+                x.dtype.reset();
+            }
             any_float_scalar = any_float_scalar || (!x.dtype && x.is_float_scalar);
         }
         if (!d)

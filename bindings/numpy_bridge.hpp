@@ -76,7 +76,7 @@ namespace pyperf_tensor::bindings
         py::array array = py::reinterpret_steal<py::array>(py::handle());
         std::optional<dtype_id> dtype; // set for arrays
         bool is_float_scalar = false;  // a Python float (otherwise a Python int)
-        py::handle scalar;             // the Python scalar
+        py::object scalar;             // the Python scalar
     };
 
     // One axis argument: a Python int or integer NumPy scalar (not a bool or a float:
@@ -93,9 +93,11 @@ namespace pyperf_tensor::bindings
     // array of another dtype: naming `supported`, the dtypes `op` computes in).
     operand read_operand(py::handle obj, const char* op, const char* arg, const char* supported = all_dtypes);
 
-    // The dtype the operands compute in; TypeError for mixes of array dtypes, and for
-    // Python floats with integer arrays (that would need a float64 copy).
-    dtype_id common_dtype(const char* op, const operand* operands, std::size_t n);
+    // The dtype the operands compute in, NumPy 2's where that is one of theirs: TypeError
+    // for mixes of array dtypes, and for Python floats with integer arrays (that would
+    // need a float64 copy). A NumPy scalar or 0-d array that NumPy widens to the arrays'
+    // dtype becomes a Python scalar of its value.
+    dtype_id common_dtype(const char* op, operand* operands, std::size_t n);
 
     // Checks an `out=` argument: an ndarray, writeable, aligned, of dtype `d`.
     py::array read_output(py::handle obj, const char* op, dtype_id d);

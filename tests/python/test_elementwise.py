@@ -408,10 +408,11 @@ SCALAR_KINDS = [1, -2, 2.5, True, np.float32(1.5), np.float64(1.5), np.int32(3),
 def test_scalars_of_every_kind_give_numpys_dtype_or_a_type_error(op):
     # NumPy 2's rules (NEP 50): Python scalars are weak, NumPy scalars and 0-d arrays keep
     # their dtype. A result has NumPy's dtype and values, or else a TypeError; a result
-    # for sure for a Python int/float that NumPy keeps in the array's dtype, and for a
-    # scalar of the array's own dtype. Other dtypes are mixed dtypes (a TypeError) even
-    # where NumPy would widen the scalar alone. numpy.float64, a float subclass, was once
-    # read as a weak Python float.
+    # for sure wherever NumPy's result has the array's dtype: a Python int/float it keeps
+    # in that dtype, a scalar of that dtype, and a narrower one NumPy widens (float64 with
+    # np.float32 or np.int32, int64 with np.int32). A scalar that would widen the result
+    # is mixed dtypes (a TypeError), never a silent conversion. numpy.float64, a float
+    # subclass, was once read as a weak Python float.
     for dtype in op.dtypes:
         arr = np.arange(1, 7, dtype=dtype).reshape(2, 3)
         for s in SCALAR_KINDS:
@@ -425,12 +426,27 @@ def test_scalars_of_every_kind_give_numpys_dtype_or_a_type_error(op):
                 try:
                     got = op.fn(*args)
                 except TypeError:
-                    weak = type(s) in (int, float)
-                    own = isinstance(s, (np.generic, np.ndarray)) and s.dtype == dtype
-                    assert not ((weak and want.dtype == dtype) or own), (op, dtype, s, pos)
+                    assert want.dtype != dtype or type(s) is bool, (op, dtype, s, pos)
                     continue
                 assert got.dtype == want.dtype, (op, dtype, s, pos)
                 np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_numpy_scalars_that_numpy_widens_enter_with_their_exact_value():
+    # float64 takes every other dtype's scalar, int64 takes int32's, as in NumPy 2
+    x = np.zeros((2, 3))
+    for s in [np.float32(0.1), np.int32(-7), np.int64(2**53 + 1), np.array(0.1, np.float32)]:
+        got = pt.add(x, s)
+        assert got.dtype == np.float64 and got.shape == (2, 3)
+        assert_same(got, x + s)
+    assert_same(pt.mul(np.arange(4, dtype=np.int64), np.int32(-3)), np.arange(4, dtype=np.int64) * -3)
+    out = np.empty(3)
+    assert pt.fma(np.ones(3), np.float32(2.5), np.int32(1), out=out) is out
+    assert_same(out, np.full(3, 3.5))
+    # only 0-d operands: the dtype the others widen to, with NumPy's 0-d result
+    got = pt.fma(np.float64(2), 1e300, np.float32(1.5))
+    assert got.shape == () and got.dtype == np.float64 and got == 2e300 + 1.5
+    assert pt.add(np.int32(1), np.array(2, np.int64)).dtype == np.int64
 
 
 def test_python_scalars_adopt_the_array_dtype():
@@ -489,8 +505,10 @@ f32 = np.ones((2, 3), np.float32)
     (lambda: pt.add(f32.astype(np.int32), 1.5), TypeError, "Python float with a int32 array"),
     # NumPy scalars keep their dtype (NumPy 2's rule), numpy.float64 too though it is a float
     (lambda: pt.mul(f32, np.float64(0.1)), TypeError, "mul: mixed dtypes float32 and float64"),
-    (lambda: pt.add(np.float32(1), np.float64(2)), TypeError, "add: mixed dtypes float32 and float64"),
-    (lambda: pt.fma(np.float64(2), 1e300, np.float32(1.5)), TypeError, "fma: mixed dtypes float64 and float32"),
+    (lambda: pt.add(np.float32(1), np.int32(2)), TypeError, "add: mixed dtypes float32 and int32"),
+    (lambda: pt.mul(np.ones(3, np.int32), np.int64(2)), TypeError, "mul: mixed dtypes int32 and int64"),
+    (lambda: pt.add(np.ones(3, np.int64), np.float32(2)), TypeError, "add: mixed dtypes int64 and float32"),
+    (lambda: pt.add(np.ones(3), np.ones(3, np.float32)), TypeError, "add: mixed dtypes float64 and float32"),
     (lambda: pt.add(f32, [1, 2, 3]), TypeError, "got list"),
     (lambda: pt.add(f32, "x"), TypeError, "got str"),
     (lambda: pt.add(f32, True), TypeError, "got bool"),
