@@ -25,7 +25,7 @@ import numpy as np
 import pyperf_tensor as pt
 
 sys.path.insert(0, os.path.dirname(__file__))
-from limits import bandwidth_limit  # noqa: E402
+from limits import bandwidth_limit, limits_note  # noqa: E402
 
 try:
     import torch
@@ -175,7 +175,7 @@ def describe(meta):
     return (f"pyperf_tensor {meta['pyperf_tensor']} ({meta['simd']['selected']}), NumPy {meta['numpy']}, "
             f"PyTorch {meta['torch'] or 'not installed'}, Python {meta['python']}, {meta['cpu']}, "
             f"{meta['cores']} cores, {meta['date']}. Times are medians of interleaved rounds; "
-            f"'vs X' = X's time / ours (>1: pyperf_tensor faster).")
+            f"'vs X' = X's time / ours (>1: pyperf_tensor faster). {limits_note(meta['cpu'])}").rstrip()
 
 
 def _cpu_name():

@@ -16,6 +16,17 @@ L3_BYTES = 32 << 20
 # No op here is FMA-bound, so no FMA peak is used; bench/bench_peak.cpp measures it (on this
 # host 117 GFLOP/s per core with AVX-512 and AVX2 alike, not LIMITS.md's 242).
 
+# The CPU those figures were measured on, as /proc/cpuinfo names it.
+LIMITS_CPU = "AMD EPYC"
+
+
+def limits_note(cpu):
+    """'' on the machine LIMITS.md measured; elsewhere, a sentence saying what 'of limit' means."""
+    if LIMITS_CPU in cpu:
+        return ""
+    return (f"'of limit' divides by ../shared/LIMITS.md's bandwidths, measured on a 2-core {LIMITS_CPU} (Zen 5), "
+            f"not on this {cpu}: read it against that machine, not as this one's limit.")
+
 
 def bandwidth_limit(working_set_bytes, threads):
     """(level, GB/s) for a memory-bound op touching `working_set_bytes` in all."""

@@ -4,12 +4,19 @@
 level the data lives in (LIMITS.md), which is the bound for the memory-bound ops."""
 
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from limits import limits_note  # noqa: E402
 
 
 def main(path, layout_ops=("add", "neg", "exp", "fma")):
     data = json.load(open(path))
     rows = data["rows"]
+    note = limits_note(data["machine"]["cpu"])
+    if note:
+        print(note + "\n")
     one_thread = {(r["op"], r["case"], r["shape"]): r["us"]["pyperf_tensor"] for r in rows if r["threads"] == 1}
     peers = [p for p in ("numpy", "torch", "numba") if any(p in r["us"] for r in rows)]
     names = {"numpy": "NumPy", "torch": "PyTorch", "numba": "Numba"}
