@@ -55,6 +55,66 @@ namespace
             worst = std::max(worst, ulps(y.data()[i], ref(static_cast<long double>(x.data()[i]))));
         return worst;
     }
+
+    // Value j of slice i of n for the tests of hard slices, one case per i % 7: a causal
+    // mask of -1e9 or -inf (maximum in [0, 64]: exponentials unshifted, rounded once below
+    // the normal range), values spread down to where the results are subnormal, the same
+    // with a negative maximum (shifted), large maxima below the bound where the shift is
+    // exact (shifted with the rounding correction), and maxima just past that bound.
+    template <class T>
+    double hard_value(pt::index_t i, pt::index_t j, pt::index_t n)
+    {
+        const double depth = std::is_same<T, float>::value ? 150.0 : 1080.0; // to below the subnormals
+        const double v = std::sin(0.71 * static_cast<double>(i * n + j)) * 3, far = -depth * (j % 7) / 6.0;
+        const bool masked = j > (5 * i + 1) % n;
+        switch (i % 7)
+        {
+        case 0:
+            return masked ? -1e9 : v + 3;
+        case 1:
+            return masked ? -INFINITY : v + 3;
+        case 2:
+            return j == 0 ? 1.0 : v + far;
+        case 3:
+            return v + far - 4;
+        case 4: // below that bound, values under half the maximum: x - m rounds
+            return (std::is_same<T, float>::value ? 120 : 850) * (1 - 0.7 * static_cast<double>(j) / n) + v * 0.01;
+        default: // maxima just past where the shift is exact (208, float64 1492), either sign
+            return (i % 2 ? -1 : 1) * (std::is_same<T, float>::value ? 211.5 : 1495.5) + v + far;
+        }
+    }
+
+    // softmax (s) and log_softmax (ls) of the slice x of n elements, `step` apart, against
+    // the formula in long double: softmax within 5 ULP; log_softmax within 4 ULP, and
+    // nearer 0 than 1 within 4 eps absolute (the sum's rounding); its exponentials of
+    // x - max below -87 (float64 -708), raised to there, must not show. The reference sums
+    // the terms without the maximum's 1 and takes log1p.
+    template <class T>
+    void check_softmax_slice(const T* x, const T* s, const T* ls, pt::index_t n, pt::index_t step)
+    {
+        long double mx = -INFINITY, rest = 0, ties = 0; // rest: the sum without the maximum's terms
+        for (pt::index_t j = 0; j < n; ++j)
+            mx = std::max<long double>(mx, x[j * step]);
+        for (pt::index_t j = 0; j < n; ++j)
+        {
+            const long double xj = x[j * step];
+            ties += xj == mx;
+            rest += xj == mx ? 0 : std::exp(xj - mx);
+        }
+        const long double sum = rest + ties, log_sum = std::log1p(rest + (ties - 1));
+        for (pt::index_t j = 0; j < n; ++j)
+        {
+            const T xv = x[j * step];
+            INFO("element ", j, ", x = ", xv);
+            CHECK(ulps(s[j * step], std::exp(static_cast<long double>(xv) - mx) / sum) <= 5);
+            const long double lref = (static_cast<long double>(xv) - mx) - log_sum;
+            const T lv = ls[j * step];
+            if (std::fabs(lref) >= 1)
+                CHECK(ulps(lv, lref) <= 4);
+            else
+                CHECK(std::fabs(lv - lref) <= 4 * std::numeric_limits<T>::epsilon());
+        }
+    }
 } // namespace
 
 TEST_CASE("pointwise activations are accurate in float32 across their range")
@@ -307,37 +367,10 @@ TEST_CASE_TEMPLATE("softmax and log_softmax under masks and far-out values, ever
                    "results included",
                    T, float, double)
 {
-    // Each slice one case: a causal mask of -1e9 or -inf (maximum in [0, 64]: exponentials
-    // unshifted, rounded once below the normal range), values spread down to where the
-    // results are subnormal, the same with a negative maximum (shifted), large maxima below
-    // the bound where the shift is exact (shifted with the rounding correction), and maxima
-    // just past that bound. Slices of 300 as rows (the row kernel) and down axis 0 (the
-    // strips, slices of different cases side by side), and rows of 16 (the tile kernel).
-    // log_softmax: within 4 ULP, and nearer 0 than 1 within 4 eps absolute (the sum's
-    // rounding); its exponentials of x - max below -87 (float64 -708), raised to there,
-    // must not show. The reference sums the terms without the maximum's 1 and takes log1p.
+    // Each slice one case of hard_value, checked by check_softmax_slice. Slices of 300 as
+    // rows (the row kernel) and down axis 0 (the strips, slices of different cases side by
+    // side), and rows of 16 (the tile kernel).
     const pt::index_t count = 40;
-    auto value = [](pt::index_t i, pt::index_t j, pt::index_t n)
-    {
-        const double depth = std::is_same<T, float>::value ? 150.0 : 1080.0; // to below the subnormals
-        const double v = std::sin(0.71 * static_cast<double>(i * n + j)) * 3, far = -depth * (j % 7) / 6.0;
-        const bool masked = j > (5 * i + 1) % n;
-        switch (i % 7)
-        {
-        case 0:
-            return masked ? -1e9 : v + 3;
-        case 1:
-            return masked ? -INFINITY : v + 3;
-        case 2:
-            return j == 0 ? 1.0 : v + far;
-        case 3:
-            return v + far - 4;
-        case 4: // below that bound, values under half the maximum: x - m rounds
-            return (std::is_same<T, float>::value ? 120 : 850) * (1 - 0.7 * static_cast<double>(j) / n) + v * 0.01;
-        default: // maxima just past where the shift is exact (208, float64 1492), either sign
-            return (i % 2 ? -1 : 1) * (std::is_same<T, float>::value ? 211.5 : 1495.5) + v + far;
-        }
-    };
     for (const auto& [n, axis] : {std::pair<pt::index_t, int>{300, -1}, {300, 0}, {16, -1}})
     {
         pt::tensor<T> x(axis == 0 ? pt::dims{n, count} : pt::dims{count, n});
@@ -345,34 +378,52 @@ TEST_CASE_TEMPLATE("softmax and log_softmax under masks and far-out values, ever
         { return axis == 0 ? j * count + i : i * n + j; };
         for (pt::index_t i = 0; i < count; ++i)
             for (pt::index_t j = 0; j < n; ++j)
-                x.data()[at(i, j)] = static_cast<T>(value(i, j, n));
+                x.data()[at(i, j)] = static_cast<T>(hard_value<T>(i, j, n));
         const auto s = pt::softmax(x, axis), ls = pt::log_softmax(x, axis);
         for (pt::index_t i = 0; i < count; ++i)
         {
-            long double mx = -INFINITY, rest = 0, ties = 0; // rest: the sum without the maximum's terms
-            for (pt::index_t j = 0; j < n; ++j)
-                mx = std::max<long double>(mx, x.data()[at(i, j)]);
-            for (pt::index_t j = 0; j < n; ++j)
-            {
-                const long double xj = x.data()[at(i, j)];
-                ties += xj == mx;
-                rest += xj == mx ? 0 : std::exp(xj - mx);
-            }
-            const long double sum = rest + ties, log_sum = std::log1p(rest + (ties - 1));
-            for (pt::index_t j = 0; j < n; ++j)
-            {
-                const T xv = x.data()[at(i, j)];
-                INFO("n = ", n, ", axis ", axis, ", slice ", i, ", x = ", xv);
-                CHECK(ulps(s.data()[at(i, j)], std::exp(static_cast<long double>(xv) - mx) / sum) <= 5);
-                const long double lref = (static_cast<long double>(xv) - mx) - log_sum;
-                const T lv = ls.data()[at(i, j)];
-                if (std::fabs(lref) >= 1)
-                    CHECK(ulps(lv, lref) <= 4);
-                else
-                    CHECK(std::fabs(lv - lref) <= 4 * std::numeric_limits<T>::epsilon());
-            }
+            INFO("n = ", n, ", axis ", axis, ", slice ", i);
+            check_softmax_slice(x.data() + at(i, 0), s.data() + at(i, 0), ls.data() + at(i, 0), n, at(i, 1) - at(i, 0));
         }
     }
+}
+
+TEST_CASE_TEMPLATE("softmax and log_softmax of one long slice, split over the pool: within 5 ULP, the same bits on "
+                   "any thread count, strided, in place",
+                   T, float, double)
+{
+    // A slice that is the only one (a vector, all_axes) from softmax_split_from elements is
+    // cut into pieces that the pool takes in three steps. Each case of hard_value as such
+    // a slice, its length a whole number of neither pieces nor registers; on one thread
+    // and on two, at stride 3, and in place.
+    const pt::index_t n = 2 * pt::detail::softmax_split_from + 777;
+    const std::size_t threads = pt::get_num_threads();
+    for (pt::index_t i = 0; i < 7; ++i)
+    {
+        pt::tensor<T> x(pt::dims{n}), wide(pt::dims{3 * n});
+        for (pt::index_t j = 0; j < n; ++j)
+            wide.data()[3 * j] = x.data()[j] = static_cast<T>(hard_value<T>(i, j, n));
+        pt::set_num_threads(1);
+        const auto s = pt::softmax(x), ls = pt::log_softmax(x, pt::all_axes);
+        pt::set_num_threads(2);
+        const pt::view<const T> strided(wide.data(), {n}, {3});
+        const auto s2 = pt::softmax(strided), ls2 = pt::log_softmax(x);
+        pt::tensor<T> y = x;
+        pt::log_softmax_(y, pt::all_axes);
+        pt::set_num_threads(threads);
+        CHECK(std::equal(s.data(), s.data() + n, s2.data()));
+        CHECK(std::equal(ls.data(), ls.data() + n, ls2.data()));
+        CHECK(std::equal(ls.data(), ls.data() + n, y.data()));
+        INFO("case ", i);
+        check_softmax_slice(x.data(), s.data(), ls.data(), n, 1);
+    }
+    pt::tensor<T> x(pt::dims{n});
+    for (pt::index_t j = 0; j < n; ++j)
+        x.data()[j] = static_cast<T>(std::sin(0.37 * static_cast<double>(j)));
+    x.data()[n - 5] = std::numeric_limits<T>::quiet_NaN(); // in the last piece: every result NaN
+    const auto s = pt::softmax(x), ls = pt::log_softmax(x);
+    CHECK(std::all_of(s.data(), s.data() + n, [](T v) { return std::isnan(v); }));
+    CHECK(std::all_of(ls.data(), ls.data() + n, [](T v) { return std::isnan(v); }));
 }
 
 TEST_CASE_TEMPLATE("softmax along axis 0: strips of masked, ordinary and large slices in turn, each guess right or "

@@ -1,10 +1,10 @@
 """Activations against PyTorch CPU (torch.nn.functional), the usual NumPy formulations and
 Numba (@njit(parallel=True) loops over rows, as one would write them; when installed),
 float32 matrices at the standard sizes, 1 and 2 threads, softmax / log_softmax along axis -1
-and axis 0, over short rows (a (100000, 10) batch), and along axis -1 under a causal mask (the
-upper triangle -1e9, as attention masks are written: half the exponentials underflow, held
-to the unmasked time in the same rounds) and on inputs spread over ±1000 (held to the
-ordinary inputs' time). Ours and NumPy write into a preallocated out; torch's
+and axis 0, over short rows (a (100000, 10) batch), over one long row (2^17 and 2^20
+logits), along axis -1 under a causal mask (the upper triangle -1e9, as attention masks are
+written: half the exponentials underflow, held to the unmasked time in the same rounds) and
+on inputs spread over ±1000 (held to the ordinary inputs' time). Ours and NumPy write into a preallocated out; torch's
 functional API allocates (its caching allocator makes that cheap), except sigmoid/tanh which
 take out=."""
 
@@ -148,6 +148,8 @@ def _ours(name, x, o, axis):
 
 # Softmax over a few classes for a large batch: short rows, where per-row work dominates.
 SHORT_ROWS = (100_000, 10)
+# Softmax over one long slice (a vocabulary's logits): one row, which our pool splits.
+LONG_ROWS = (1 << 17, 1 << 20)
 
 
 def _compare(bench, name, case, x, axis, threads, dtype, baseline=None):
@@ -191,3 +193,8 @@ def run(bench, sizes=SIZES, threads=(1, 2), dtype=np.float32, ops=OPS):
     for name in ops:
         if name in ("softmax", "log_softmax"):
             _compare(bench, name, f"rows of {SHORT_ROWS[1]}", x, -1, threads, dtype)
+    for n in LONG_ROWS:
+        x = (rng.standard_normal((1, n)) * 3).astype(dtype)
+        for name in ops:
+            if name in ("softmax", "log_softmax"):
+                _compare(bench, name, f"one row of {n}", x, -1, threads, dtype)

@@ -28,7 +28,7 @@ def main(path, layout_ops=("add", "neg", "exp", "fma")):
         return fmt.format(d[k]) if k in d else "–"
 
     for r in rows:
-        if (r["shape"] == "1000x1000" or r["case"].startswith("rows of")) and "vs_contiguous" not in r:
+        if (r["shape"] == "1000x1000" or r["case"].startswith(("rows of", "one row of"))) and "vs_contiguous" not in r:
             us, sp = r["us"], r["speedup"]
             # Timed in the same rounds (harness: own_scaling); JSON from before that, the 1-thread row.
             own = one_thread.get((r["op"], r["case"], r["shape"]))

@@ -294,6 +294,33 @@ def test_same_bits_for_any_thread_count(threads):
 
 
 @pytest.mark.parametrize("log", [False, True])
+def test_one_long_slice_is_split_over_the_pool_with_the_same_bits(isa, threads, log):
+    # A vector, a single row, or axis=None over a matrix: one slice, cut into pieces the
+    # pool takes from 2**16 elements; its bits do not depend on the thread count.
+    rng = np.random.default_rng(23)
+    fn = pt.log_softmax if log else pt.softmax
+    for dtype in (np.float32, np.float64):
+        v = (rng.standard_normal(200_003) * 4).astype(dtype)
+        far = v * 300  # beyond 64: shifted by the maximum
+        masked = v.copy()
+        masked[rng.random(v.size) < 0.5] = -np.inf
+        for x, axis in [(v, -1), (far, 0), (masked, None), (v[None, :], -1), (v[:-3].reshape(400, 500), None),
+                        (far[::3], -1), (v[::-1], None)]:
+            results = []
+            for n in (1, 2, 3):
+                threads(n)
+                results.append(fn(x, axis))
+            check_softmax(results[0], x, axis, log)
+            for r in results[1:]:
+                assert r.tobytes() == results[0].tobytes()
+        y = v.copy()
+        assert fn(y, out=y) is y  # in place
+        np.testing.assert_array_equal(y, fn(v))
+        v[150_000] = np.nan  # one NaN: a NaN slice
+        assert np.isnan(fn(v)).all()
+
+
+@pytest.mark.parametrize("log", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_softmax_over_the_whole_array(isa, log, dtype):
     # axis=None (or every axis listed) is SciPy's softmax over all elements, for any pair

@@ -780,8 +780,40 @@ namespace pyperf_tensor::kernels
         gelu_tanh
     };
 
+    // One piece of a long slice that the pool splits (ops/activation.hpp), in up to three
+    // steps. `first`: softmax takes the piece's largest and smallest values and stores
+    // exp(x) unshifted, summed, a guess that stands when the slice's values allow it
+    // (softmax_unshifted); log_softmax takes the piece's maximum, then the sum of
+    // exp(x - that maximum) over the piece again (still in L1). `exps`: softmax when the
+    // guess fails: the exponentials again, shifted as the slice's values call for (as
+    // softmax_rows shifts a row). `finish`: the results. Each step is given the slice's
+    // figures from the step before.
+    template <class T>
+    struct softmax_piece
+    {
+        enum
+        {
+            first,
+            exps,
+            finish
+        } step = first;
+        T max = T(0), min = T(0); // first: the piece's (NaN may be skipped); later: the slice's
+        double sum = 0.0;         // first, exps: the piece's exponentials summed
+        T f = T(0);               // finish: 1 / the slice's sum (softmax) or log of it
+    };
+
+    // Whether a softmax slice with these largest and smallest values takes its
+    // exponentials unshifted (softmax_shift's `none` and `unshifted`: every value within
+    // [-64, 64], or a maximum in [0, 64]). NaN: no.
+    template <class T>
+    constexpr bool softmax_unshifted(T max, T min) noexcept
+    {
+        return max <= T(64) && (min >= T(-64) || max >= T(0));
+    }
+
     // Softmax / log_softmax over one axis for `lanes` independent slices: slice j has n
-    // elements, element i of it at in[j * in_lane + i * in_axis] (likewise out).
+    // elements, element i of it at in[j * in_lane + i * in_axis] (likewise out). With a
+    // piece, one step of that piece of one slice (lanes 1).
     template <class T>
     struct softmax_block
     {
@@ -789,6 +821,7 @@ namespace pyperf_tensor::kernels
         T* out;
         index_t n, in_axis, out_axis;
         index_t lanes, in_lane, out_lane;
+        softmax_piece<T>* piece = nullptr;
     };
 
     template <class T>
@@ -958,6 +991,27 @@ namespace pyperf_tensor::kernels
                     lo = t;
                 }
             }
+            // The terms step(i, k) of elements [0, n), k of them real (W but at the end), in
+            // groups of `group` registers.
+            template <class Step>
+            PYPERF_TENSOR_INLINE void add_all(index_t n, Step&& step) noexcept
+            {
+                constexpr index_t W = static_cast<index_t>(B::size);
+                index_t i = 0;
+                for (; i + group * W <= n; i += group * W)
+                {
+                    B part = step(i, W);
+                    for (int g = 1; g < group; ++g)
+                        part += step(i + g * W, W);
+                    flush(part);
+                }
+                for (; i < n; i += W)
+                {
+                    const index_t k = std::min(W, n - i);
+                    const B e = step(i, k);
+                    flush(k == W ? e : xsimd::select(simd::iota<B>() < B(T(k)), e, B(T(0))));
+                }
+            }
             double total() const noexcept
             {
                 return single ? xsimd::hadd(lo) + xsimd::hadd(hi) : xsimd::hadd(lo) - xsimd::hadd(hi);
@@ -1069,20 +1123,7 @@ namespace pyperf_tensor::kernels
                     }
                     return e;
                 };
-                index_t i = 0;
-                for (; i + Sum::group * W <= n; i += Sum::group * W)
-                {
-                    B part = step(i, W);
-                    for (int g = 1; g < Sum::group; ++g)
-                        part += step(i + g * W, W);
-                    sum.flush(part);
-                }
-                for (; i < n; i += W)
-                {
-                    const index_t k = std::min(W, n - i);
-                    const B e = step(i, k);
-                    sum.flush(k == W ? e : xsimd::select(simd::iota<B>() < B(T(k)), e, B(T(0))));
-                }
+                sum.add_all(n, step);
                 if (take)
                 {
                     const double total = sum.total();
@@ -1339,9 +1380,96 @@ namespace pyperf_tensor::kernels
                     });
         }
 
+        // One step of a piece of a long slice (softmax_piece), with the shifts and sums
+        // of softmax_rows; the slice's figures come from every piece, so its result does
+        // not depend on which thread takes which piece.
+        template <class Arch, class T, bool Log>
+        void softmax_piece_step(const softmax_block<T>& b) noexcept
+        {
+            using B = xsimd::batch<T, Arch>;
+            using Sum = exp_sum<Arch, T>;
+            constexpr index_t W = static_cast<index_t>(B::size);
+            const T inf = std::numeric_limits<T>::infinity();
+            softmax_piece<T>& p = *b.piece;
+            const index_t n = b.n, si = b.in_axis, so = b.out_axis;
+            auto load = [&](const T* ptr, index_t s, index_t i, index_t k, T fill) -> B
+            {
+                if (s == 1 && k == W)
+                    return B::load_unaligned(ptr + i);
+                return simd::load_part<B>(ptr + i * s, s, k, fill);
+            };
+            auto store = [&](index_t i, index_t k, const B& v)
+            {
+                if (so == 1 && k == W)
+                    v.store_unaligned(b.out + i);
+                else
+                    simd::store_part(b.out + i * so, so, k, v);
+            };
+            // The piece's exponentials exp(x - m) in mode S, stored for softmax, summed;
+            // seen(x, k) is shown each register loaded (k lanes of it real).
+            auto exps = [&](auto mode, const B& m, auto&& seen) -> double
+            {
+                constexpr shift S = decltype(mode)::value;
+                Sum sum;
+                auto step = [&](index_t i, index_t k) -> B
+                {
+                    const B x = load(b.in, si, i, k, -inf);
+                    seen(x, k);
+                    const B e = exp_shifted<S>(x, m);
+                    if constexpr (!Log)
+                        store(i, k, e);
+                    return e;
+                };
+                sum.add_all(n, step);
+                return sum.total();
+            };
+            auto ignore = [](const B&, index_t) {};
+            if (p.step == softmax_piece<T>::first && Log)
+            {
+                B mx(-inf);
+                for (index_t i = 0; i < n; i += W)
+                    mx = xsimd::max(mx, load(b.in, si, i, std::min(W, n - i), -inf));
+                p.max = lane_max(mx);
+                // (A piece of -inf adds nothing, rather than NaN from -inf - -inf.)
+                p.sum = p.max == -inf ? 0.0 : exps(std::integral_constant<shift, shift::summed>{}, B(p.max), ignore);
+            }
+            else if (p.step == softmax_piece<T>::first)
+            {
+                B mx(-inf), mn(inf);
+                p.sum = exps(std::integral_constant<shift, shift::unshifted>{}, B(T(0)),
+                             [&](const B& x, index_t k)
+                             {
+                                 mx = xsimd::max(mx, x);
+                                 mn = xsimd::min(mn, k == W ? x : xsimd::select(simd::iota<B>() < B(T(k)), x, B(inf)));
+                             });
+                p.max = lane_max(mx);
+                p.min = -lane_max(-mn);
+            }
+            else if (p.step == softmax_piece<T>::exps)
+            {
+                B m;
+                with_shift<Log>(softmax_shift(B(p.max), B(p.min), m),
+                                [&](auto mode) { p.sum = exps(mode, m, ignore); });
+            }
+            else
+            {
+                const B f(p.f), m(p.max);
+                for (index_t i = 0; i < n; i += W)
+                {
+                    const index_t k = std::min(W, n - i);
+                    if constexpr (Log)
+                        store(i, k, (load(b.in, si, i, k, T(0)) - m) - f);
+                    else
+                        store(i, k, load(b.out, so, i, k, T(0)) * f);
+                }
+            }
+        }
+
         template <class Arch, class T, bool Log>
         void softmax(const softmax_block<T>& b) noexcept
         {
+            if (b.piece != nullptr)
+                return softmax_piece_step<Arch, T, Log>(b);
             using B = xsimd::batch<T, Arch>;
             constexpr index_t W = static_cast<index_t>(B::size);
             const bool side_by_side = !(b.in_axis == 1 && b.out_axis == 1) && b.in_lane == 1 && b.out_lane == 1;

@@ -7,7 +7,10 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "../core/axes.hpp"
 #include "../kernels/activation.hpp"
@@ -62,6 +65,67 @@ namespace pyperf_tensor
         apply_into<kernels::leaky_relu_op>(x, x, negative_slope);
     }
 
+    namespace detail
+    {
+        // A slice of at least softmax_split_from elements that is the only one (a vector,
+        // axis=None) is cut into pieces of softmax_piece_length elements, which the pool
+        // takes in steps (kernels::softmax_piece): softmax reads x once when its
+        // exponentials need no shift (the usual case, and masks), log_softmax always. The
+        // pieces do not depend on the thread count, nor does the result. Below that size
+        // one thread takes the slice in one call.
+        inline constexpr index_t softmax_split_from = index_t{1} << 16;
+        inline constexpr index_t softmax_piece_length = index_t{1} << 13;
+
+        template <class T>
+        void softmax_slice(kernels::softmax_kernel<T> kernel, const T* in, index_t in_step, T* out, index_t out_step,
+                           index_t n, bool log)
+        {
+            if (n < softmax_split_from)
+                return kernel({in, out, n, in_step, out_step, 1, 0, 0}, log);
+            using piece = kernels::softmax_piece<T>;
+            std::vector<piece> pieces(static_cast<std::size_t>((n + softmax_piece_length - 1) / softmax_piece_length));
+            auto run = [&](decltype(piece::first) step)
+            {
+                parallel_for_each(0, static_cast<index_t>(pieces.size()),
+                                  [&](index_t j)
+                                  {
+                                      piece& p = pieces[static_cast<std::size_t>(j)];
+                                      p.step = step;
+                                      const index_t first = j * softmax_piece_length;
+                                      kernel({in + first * in_step, out + first * out_step,
+                                              std::min(softmax_piece_length, n - first), in_step, out_step, 1, 0, 0,
+                                              &p},
+                                             log);
+                                  });
+            };
+            run(piece::first);
+            T mx = -std::numeric_limits<T>::infinity(), mn = std::numeric_limits<T>::infinity();
+            for (const piece& p : pieces)
+            {
+                mx = p.max > mx ? p.max : mx; // NaN skipped: the sum catches it
+                mn = p.min < mn ? p.min : mn;
+            }
+            double total = 0.0;
+            if (log) // each piece summed exp(x - its maximum)
+                for (const piece& p : pieces)
+                    total += p.sum == 0.0 ? 0.0 : p.sum * std::exp(static_cast<double>(p.max) - mx);
+            for (piece& p : pieces)
+            {
+                p.max = mx;
+                p.min = mn;
+            }
+            if (!log && !kernels::softmax_unshifted(mx, mn))
+                run(piece::exps);
+            if (!log)
+                for (const piece& p : pieces)
+                    total += p.sum;
+            const T f = static_cast<T>(log ? std::log(total) : 1.0 / total);
+            for (piece& p : pieces)
+                p.f = f;
+            run(piece::finish);
+        }
+    } // namespace detail
+
     // The engine behind softmax and log_softmax: out (same shape as x, any strides) =
     // softmax of x along one axis (negative counts from the end; a 0-d x is one slice of
     // one element), or over all of x (all_axes, or every axis listed: NumPy's and SciPy's
@@ -70,7 +134,8 @@ namespace pyperf_tensor
     // which would need a copy). Slices are spread over the pool; each slice's result does
     // not depend on the thread count. Slices whose elements are contiguous run as rows;
     // when instead neighbouring slices are contiguous (an outer axis), the kernel
-    // vectorises across slices. A whole-array softmax is one slice: one thread.
+    // vectorises across slices. A slice that is the only one (a vector, axis=None) is
+    // split over the pool from softmax_split_from elements.
     template <class T>
     void apply_softmax(kernels::softmax_kernel<T> kernel, view<T> out, view<const T> x, const axes& along, bool log)
     {
@@ -108,8 +173,8 @@ namespace pyperf_tensor
                                      + " array needs x and out each at one stride (contiguous, or transposed); "
                                        "these are not: pass a single axis, or a contiguous copy of x");
             const index_t out_step = p.rank ? p.strides[0][0] : 1, in_step = p.rank ? p.strides[1][0] : 1;
-            kernel({safe.v.data() + p.base[1], out.data() + p.base[0], p.size, in_step, out_step, 1, 1, 1}, log);
-            return;
+            return detail::softmax_slice(kernel, safe.v.data() + p.base[1], in_step, out.data() + p.base[0], out_step,
+                                         p.size, log);
         }
         const std::size_t a = static_cast<std::size_t>(axis < 0 ? axis + nd : axis);
         dims kept, kept_in, kept_out;
@@ -126,6 +191,9 @@ namespace pyperf_tensor
         const index_t inner = r ? plan.shape[r - 1] : 1;
         const index_t out_lane = r ? plan.strides[0][r - 1] : 0, in_lane = r ? plan.strides[1][r - 1] : 0;
         const index_t outer = plan.size / inner;
+        if (plan.size == 1)
+            return detail::softmax_slice(kernel, safe.v.data() + plan.base[1], in_axis, out.data() + plan.base[0],
+                                         out_axis, n, log);
         // The pool splits the slices (outer x inner, inner fastest); each piece is cut
         // into runs of neighbouring slices of one outer position, one kernel call each.
         // Slices side by side (an outer axis): one contiguous piece per thread. Pieces that
