@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <numeric>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -93,7 +95,8 @@ TEST_CASE("parallel_for with a seam: every index once, calls that overlap in tim
             }
 }
 
-TEST_CASE("parallel_for with a phase: every index once, pieces after the first start at phase + multiples of 64")
+TEST_CASE("parallel_for with a phase: every index once, pieces after the first start at phase + multiples of 64 (of "
+          "less below two such pieces per thread)")
 {
     for (const std::size_t threads : {2, 3})
         for (const index_t begin : {0, 5})
@@ -118,9 +121,12 @@ TEST_CASE("parallel_for with a phase: every index once, pieces after the first s
                     for (const int h : hits)
                         REQUIRE(h == 1);
                     const index_t used = phase >= 0 && phase < 64 && phase < n ? phase : 0; // else ignored
+                    index_t align = 64; // halved while below two pieces per thread
+                    while (align > 1 && n < 2 * align * static_cast<index_t>(threads))
+                        align /= 2;
                     for (const index_t lo : starts)
                         if (lo != begin)
-                            CHECK((lo - begin - used) % 64 == 0);
+                            CHECK((lo - begin - used) % align == 0);
                     if (n >= 1000)
                         CHECK(starts.size() > 1);
                 }
@@ -153,6 +159,28 @@ TEST_CASE("parallel_for_each hands out every index once; uneven work is shared")
                                               throw argument_error("boom");
                                       }),
                     argument_error);
+}
+
+TEST_CASE("a few indices above two grains (a few long rows) still make a piece for every thread")
+{
+    for (const std::size_t threads : {2, 4})
+        for (const index_t n : {8, 64, 100, 127, 200, 1000})
+        {
+            threads_guard g(threads);
+            std::mutex m;
+            std::vector<index_t> sizes;
+            parallel_for(0, n, 1,
+                         [&](index_t lo, index_t hi)
+                         {
+                             std::lock_guard<std::mutex> lock(m);
+                             sizes.push_back(hi - lo);
+                         });
+            INFO(threads, " threads, ", n, " indices");
+            CHECK(sizes.size() >= threads);
+            // no piece holds more than half the indices
+            CHECK(*std::max_element(sizes.begin(), sizes.end()) <= std::max<index_t>(n / 2, 1));
+            CHECK(std::accumulate(sizes.begin(), sizes.end(), index_t{0}) == n);
+        }
 }
 
 TEST_CASE("work below two grains stays on the calling thread")

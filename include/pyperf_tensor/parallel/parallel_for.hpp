@@ -4,8 +4,9 @@
 // first leaves its first `seam` indices to the calling thread after the others finish:
 // for pieces that run side by side through memory (columns of every row), so that no
 // cache line is written by two threads at once. With a phase (below 64), the pieces
-// after the first start at begin + phase + a multiple of 64 indices: where the rows of a
-// transposed input start register-aligned, so that no piece begins with a partial band.
+// after the first start at begin + phase + a multiple of 64 indices (of a smaller power
+// of 2 for fewer than two such pieces per thread): where the rows of a transposed input
+// start register-aligned, so that no piece begins with a partial band.
 // parallel_for_each: body(i) for every index, each handed to whichever thread is free
 // next: for work whose cost differs a lot between indices (Mandelbrot rows).
 #pragma once
@@ -49,8 +50,15 @@ namespace pyperf_tensor
         index_t per_thread = n / (grain * threads);
         per_thread = per_thread < 1 ? 1 : per_thread > pieces_per_thread ? pieces_per_thread : per_thread;
         index_t pieces = threads * per_thread;
-        // Piece boundaries on multiples of 64 indices keep SIMD bodies and cache lines whole.
-        const index_t step = ((n + pieces - 1) / pieces + 63) / 64 * 64;
+        // Piece boundaries on multiples of 64 indices keep SIMD bodies and cache lines whole
+        // (and the elementwise engine's bands of rows). Below two such pieces per thread (a
+        // few long rows), the largest power of 2 that still makes them: at 64 rows the
+        // multiple of 64 made one piece, and add(x, row) on 64 rows of 10^5 took one
+        // thread's time on two.
+        index_t align = 64;
+        while (align > 1 && n < 2 * align * threads)
+            align /= 2;
+        const index_t step = ((n + pieces - 1) / pieces + align - 1) / align * align;
         pieces = std::max<index_t>(1, (n - phase + step - 1) / step);
         auto piece_range = [&](index_t piece, index_t& lo, index_t& hi)
         {
