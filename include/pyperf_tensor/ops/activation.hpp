@@ -106,19 +106,20 @@ namespace pyperf_tensor
                 mn = p.min < mn ? p.min : mn;
             }
             double total = 0.0;
-            if (log) // each piece summed exp(x - its maximum)
-                for (const piece& p : pieces)
-                    total += p.sum == 0.0 ? 0.0 : p.sum * std::exp(static_cast<double>(p.max) - mx);
             for (piece& p : pieces)
             {
+                if (log) // each piece summed exp(x - its maximum)
+                    total += p.sum == 0.0 ? 0.0 : p.sum * std::exp(static_cast<double>(p.max) - mx);
                 p.max = mx;
                 p.min = mn;
             }
-            if (!log && !kernels::softmax_unshifted(mx, mn))
-                run(piece::exps);
             if (!log)
+            {
+                if (!kernels::softmax_unshifted(mx, mn)) // the unshifted exponentials do not stand
+                    run(piece::exps);
                 for (const piece& p : pieces)
                     total += p.sum;
+            }
             const T f = static_cast<T>(log ? std::log(total) : 1.0 / total);
             for (piece& p : pieces)
                 p.f = f;
