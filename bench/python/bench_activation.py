@@ -4,9 +4,9 @@ float32 matrices at the standard sizes, 1 and 2 threads, softmax / log_softmax a
 and axis 0, over short rows (a (100000, 10) batch), over one long row (2^17 and 2^20
 logits), along axis -1 under a causal mask (the upper triangle -1e9, as attention masks are
 written: half the exponentials underflow, held to the unmasked time in the same rounds) and
-on inputs spread over ±1000 (held to the ordinary inputs' time). Ours and NumPy write into a preallocated out; torch's
-functional API allocates (its caching allocator makes that cheap), except sigmoid/tanh which
-take out=."""
+on inputs spread over ±1000 (held to the ordinary inputs' time). Ours and NumPy write into a
+preallocated out; torch's functional API allocates (its caching allocator makes that cheap),
+except sigmoid/tanh which take out=."""
 
 import math
 
