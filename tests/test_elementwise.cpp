@@ -465,8 +465,8 @@ TEST_CASE_TEMPLATE("transposed inputs into outputs off register alignment", T, f
             const tensor<T> e = exp(contiguous_copy(in.transposed));
             exp_into(out, in.transposed);
             each([&](index_t i, index_t j) { return e(i, j); });
-            // Approximate ops whose partners are scalars walk the tiles along the input's
-            // rows; the transposed input is either operand of pow.
+            // Approximate ops run once per register of each tile (a loop, not W copies);
+            // the transposed input is either operand of pow.
             const tensor<T> l = log(contiguous_copy(in.transposed));
             log_into(out, in.transposed);
             each([&](index_t i, index_t j) { return l(i, j); });

@@ -46,19 +46,28 @@ namespace pyperf_tensor::kernels
         // longer with them.
         constexpr index_t tile_ahead = 3;
         template <class T>
-        constexpr bool tiles_from_memory(index_t columns, index_t stride) noexcept
+        constexpr bool tiles_from_memory(index_t columns, index_t stride,
+                                         std::size_t bytes = PYPERF_TENSOR_STREAMING_STORE_BYTES) noexcept
         {
             return static_cast<std::size_t>(columns) * static_cast<std::size_t>(stride < 0 ? -stride : stride)
                        * sizeof(T)
-                   > PYPERF_TENSOR_STREAMING_STORE_BYTES;
+                   > bytes;
         }
+        constexpr std::size_t prefetch_bytes = std::size_t{1} << 20;
         template <index_t W, class T>
-        PYPERF_TENSOR_INLINE void tile_prefetch(bool far, const T* tile, index_t stride, index_t c,
-                                                index_t n_columns) noexcept
+        PYPERF_TENSOR_INLINE void tile_prefetch(bool far, const T* tile, index_t stride, index_t c, index_t n_columns,
+                                                index_t h = W) noexcept
         {
             if (far && c + (tile_ahead + 1) * W <= n_columns)
                 for (index_t j = 0; j < W; ++j)
-                    __builtin_prefetch(tile + (tile_ahead * W + j) * stride);
+                {
+                    // Every line of the h <= 2W elements (unaligned, they may straddle one more).
+                    const T* line = tile + (tile_ahead * W + j) * stride;
+                    __builtin_prefetch(line);
+                    if (h > W)
+                        __builtin_prefetch(line + W);
+                    __builtin_prefetch(line + h - 1);
+                }
         }
 
         // Signed overflow is undefined in C++; NumPy wraps. Scalar integer arithmetic
@@ -738,123 +747,6 @@ namespace pyperf_tensor::kernels
             }
         }
 
-        // A block with one transposed input (A) whose others are all scalars or all
-        // contiguous rows (Rows), with ordinary stores: each W x W tile is transposed in
-        // registers and the op writes it straight to its W output rows, with no buffer
-        // between (neg(x.T), clip(x.T, lo, hi), x.T * 2, add(x.T, y), fma(a.T, b, c)).
-        // C++, 1000x1000 float32, 1 thread, vs contiguous: neg 2.35x -> 1.48x, x.T * 2
-        // 2.30x -> 1.45x, clip 2.33x -> 1.65x, add 1.7-2.1x -> 1.3-1.5x; fma(a.T, b, b)
-        // 2.0x -> 1.5-1.8x, but with three distinct arrays 1.8-2.8x either way.
-        // transposed_bands' buffer costs a store and a load per register, which queue
-        // behind the output's stores (each waiting for its line): the same tiles through a
-        // 1 KiB buffer took 1.4x the time. Rows of other inputs are read W at a time, so
-        // their pitch must spread W rows over distinct sets (rows_spread: at 1024 columns
-        // add(x.T, y) took 5.4x contiguous this way, 2.2x through the bands). Approximate
-        // ops with scalar partners take transposed_tiles_across instead (this walk gave
-        // exp(x.T) 1.8x -> 1.72x, for W copies of exp in the kernels' compile time);
-        // streaming stores keep the bands (they need aligned rows).
-        template <class Arch, class Op, class T, std::size_t A, bool Rows, std::size_t N, std::size_t... K>
-        PYPERF_TENSOR_OWN_FRAME void transposed_tiles_direct(const Op& op, const block<T, N>& b,
-                                                             std::index_sequence<K...>) noexcept
-        {
-            using B = xsimd::batch<T, Arch>;
-            constexpr index_t W = static_cast<index_t>(B::size);
-            const std::array<B, N> splat{B(Rows || K == A ? T{} : *b.in[K])...};
-            // Copies: through `b`, every store to the output made the compiler reload them.
-            const std::array<index_t, N> outer = b.in_outer;
-            const index_t stride = b.in_inner[A], pitch = b.out_outer;
-            index_t r1 = simd::unaligned_head<Arch>(b.in[A], W); // the first band
-            for (index_t r0 = 0; r0 < b.n_outer; r0 = r1, r1 = std::min(r0 + W, b.n_outer))
-            {
-                const index_t h = r1 - r0;
-                if (h == 0)
-                    continue;
-                for (index_t c = 0; c < b.n_inner; c += W)
-                {
-                    // The last tile of a band may be narrower (cw < W): its lanes past cw
-                    // are read and written as parts (masked loads and stores on AVX-512).
-                    const index_t cw = std::min(W, b.n_inner - c);
-                    const T* src = b.in[A] + r0 + c * stride;
-                    B tile[B::size];
-                    transposed_tile<Arch>(tile, src, stride, h, cw);
-                    const std::array<const T*, N> in{(b.in[K] + (r0 * outer[K] + c))...};
-                    T* out = b.out + r0 * pitch + c;
-                    simd::unrolled<B::size>(
-                        [&](auto j)
-                        {
-                            constexpr index_t j_ = decltype(j)::value;
-                            if (j_ >= h)
-                                return;
-                            auto read = [&](auto k) -> B
-                            {
-                                constexpr std::size_t k_ = decltype(k)::value;
-                                if constexpr (k_ == A)
-                                    return tile[j_];
-                                else if constexpr (!Rows)
-                                    return splat[k_];
-                                else if (cw == W)
-                                    return B::load_unaligned(in[k_] + j_ * outer[k_]);
-                                else
-                                    return simd::load_part<B>(in[k_] + j_ * outer[k_], 1, cw, T(0));
-                            };
-                            const B v = op(read(std::integral_constant<std::size_t, K>{})...);
-                            if (cw == W)
-                                v.store_unaligned(out + j_ * pitch);
-                            else
-                                simd::store_part(out + j_ * pitch, 1, cw, v);
-                        });
-                }
-            }
-        }
-
-        // An approximate op (exp, log, pow, the activations) of one transposed input (A)
-        // whose others are scalars: tiles walked along the input's contiguous axis, W of
-        // its rows (W columns of the output) at a time, each tile transposed, put through
-        // the op and stored to its W output rows. The input is read as W forward streams,
-        // which the prefetchers follow, and the output's lines, W rows apart, are waited
-        // for by stores, which leave the op's arithmetic running; through the bands
-        // (transposed_bands), loads waited for the input's lines, W rows apart. C++,
-        // arrays 16 bytes off alignment (as NumPy's), 1 thread, time vs contiguous, side
-        // by side with the bands: float32 1000x1000 exp(x.T) 2.03-2.05x -> 1.70-1.75x,
-        // log 1.58-1.62 -> 1.41-1.47, pow(x.T, 1.7) 1.20 -> 1.07; 256x256 exp 2.01 -> 1.64,
-        // 1024x1024 log 1.88 -> 1.52; float64 1000x1000 exp 2.50 -> 1.43, log 1.96 -> 1.38;
-        // sigmoid(x.T) 1.81 -> 1.44-1.58, silu 1.90 -> 1.49, gelu 1.41 -> 1.22. Two
-        // threads: about the same as the bands (their pieces of 128 rows read the input's
-        // rows 512 bytes at a time). Non-approximate ops keep the direct tiles: in a test
-        // loop this walk made neg(x.T) 1.36-1.48x -> 1.47-1.59x. The op runs in a loop over
-        // the tile's registers: one copy of it per kernel, not W.
-        template <class Arch, class Op, class T, std::size_t A, std::size_t N, std::size_t... K>
-        PYPERF_TENSOR_OWN_FRAME void transposed_tiles_across(const Op& op, const block<T, N>& b,
-                                                             std::index_sequence<K...>) noexcept
-        {
-            using B = xsimd::batch<T, Arch>;
-            constexpr index_t W = static_cast<index_t>(B::size);
-            const std::array<B, N> splat{B(K == A ? T{} : *b.in[K])...};
-            const index_t stride = b.in_inner[A], pitch = b.out_outer;
-            const index_t head = simd::unaligned_head<Arch>(b.in[A], W); // the first tiles' height
-            for (index_t c = 0; c < b.n_inner; c += W)
-            {
-                const index_t cw = std::min(W, b.n_inner - c);
-                for (index_t r0 = 0, r1 = head; r0 < b.n_outer; r0 = r1, r1 = std::min(r0 + W, b.n_outer))
-                {
-                    const index_t h = r1 - r0;
-                    if (h == 0)
-                        continue;
-                    B tile[B::size];
-                    transposed_tile<Arch>(tile, b.in[A] + r0 + c * stride, stride, h, cw);
-                    T* out = b.out + r0 * pitch + c;
-                    for (index_t i = 0; i < h; ++i)
-                    {
-                        const B v = op((K == A ? tile[i] : splat[K])...);
-                        if (cw == W)
-                            v.store_unaligned(out + i * pitch);
-                        else
-                            simd::store_part(out + i * pitch, 1, cw, v);
-                    }
-                }
-            }
-        }
-
         // Whether W rows `pitch` elements apart start in distinct 64-byte slots of a 4 KiB
         // page (no two share an L1 set, none looks like another to 4K-aliasing checks).
         template <class T>
@@ -867,6 +759,121 @@ namespace pyperf_tensor::kernels
                     return false;
             }
             return true;
+        }
+
+        // A block with one transposed input (A) whose others are all scalars or all
+        // contiguous rows (Rows), with ordinary stores: each W x W tile is transposed in
+        // registers and the op writes it straight to its W output rows, with no buffer
+        // between (neg(x.T), clip(x.T, lo, hi), x.T * 2, add(x.T, y), fma(a.T, b, c)).
+        // C++, 1000x1000 float32, 1 thread, vs contiguous: neg 2.35x -> 1.48x, x.T * 2
+        // 2.30x -> 1.45x, clip 2.33x -> 1.65x, add 1.7-2.1x -> 1.3-1.5x; fma(a.T, b, b)
+        // 2.0x -> 1.5-1.8x, but with three distinct arrays 1.8-2.8x either way.
+        // transposed_bands' buffer costs a store and a load per register, which queue
+        // behind the output's stores (each waiting for its line): the same tiles through a
+        // 1 KiB buffer took 1.4x the time. Rows of other inputs are read W at a time, so
+        // their pitch must spread W rows over distinct sets (rows_spread: at 1024 columns
+        // add(x.T, y) took 5.4x contiguous this way, 2.2x through the bands). Streaming
+        // stores keep the bands (they need aligned rows).
+        // Bands two tiles high (2W output rows, two lines of each input row per tile
+        // column) with the input's lines asked for tile_ahead tile columns on: C++,
+        // 1000x1000 float32, arrays 16 bytes off alignment, 1 thread, median of rounds
+        // vs contiguous, bands of one tile -> two with prefetch: neg 2.0-2.2x -> 1.34-1.45x,
+        // add 2.0-2.6x -> 1.34-1.5x, fma 1.9-2.1x -> 1.26-1.4x, x.T * 2 2.0-2.3x ->
+        // 1.4-1.5x; two threads neg 2.0-2.2x -> 1.7-1.8x, add 2.6-3.1x -> 1.8-1.9x.
+        // Approximate ops (exp, log, pow, the activations) take this walk too, the op in
+        // a loop over the tile's registers (one copy of it, not W): exp(x.T) 1.55-1.65x ->
+        // 1.40-1.48x, sigmoid 1.6x -> 1.4x, log, tanh and gelu 1.5-1.75x -> 1.45-1.48x,
+        // against transposed_tiles_across (W input rows read along their length, each
+        // tile written to W output rows), which this replaced. Tried without gain: bands
+        // of 3 or 4 tiles, prefetchw of the output's lines, prefetching 6 or 10 tiles on,
+        // loading tiles as 128-bit quarters (vinsertf32x4, fewer shuffles; in L2 1.15x
+        // slower).
+        template <class Arch, class Op, class T, std::size_t A, bool Rows, std::size_t N, std::size_t... K>
+        PYPERF_TENSOR_OWN_FRAME void transposed_tiles_direct(const Op& op, const block<T, N>& b,
+                                                             std::index_sequence<K...>) noexcept
+        {
+            using B = xsimd::batch<T, Arch>;
+            constexpr index_t W = static_cast<index_t>(B::size);
+            const std::array<B, N> splat{B(Rows || K == A ? T{} : *b.in[K])...};
+            // Copies: through `b`, every store to the output made the compiler reload them.
+            const std::array<index_t, N> outer = b.in_outer;
+            const index_t stride = b.in_inner[A], pitch = b.out_outer;
+            // One W x W tile: output rows [r0, r0 + h), columns [c, c + cw). Whole tiles (h
+            // and cw W) take code of their own, with no test of h or cw: under those tests
+            // (a branch per store) neg(x.T) took 1.25x as long on 1000x1000 float32.
+            const auto tile_at = [&](auto whole, index_t r0, index_t h, index_t c)
+            {
+                constexpr bool full = decltype(whole)::value;
+                // The last tile of a band may be narrower (cw < W): its lanes past cw
+                // are read and written as parts (masked loads and stores on AVX-512).
+                const index_t cw = full ? W : std::min(W, b.n_inner - c);
+                const T* src = b.in[A] + r0 + c * stride;
+                B tile[B::size];
+                transposed_tile<Arch>(tile, src, stride, full ? W : h, cw);
+                const std::array<const T*, N> in{(b.in[K] + (r0 * outer[K] + c))...};
+                T* out = b.out + r0 * pitch + c;
+                // Output row j of the tile.
+                const auto row = [&](index_t j)
+                {
+                    auto read = [&](auto k) -> B
+                    {
+                        constexpr std::size_t k_ = decltype(k)::value;
+                        if constexpr (k_ == A)
+                            return tile[j];
+                        else if constexpr (!Rows)
+                            return splat[k_];
+                        else if (full || cw == W)
+                            return B::load_unaligned(in[k_] + j * outer[k_]);
+                        else
+                            return simd::load_part<B>(in[k_] + j * outer[k_], 1, cw, T(0));
+                    };
+                    const B v = op(read(std::integral_constant<std::size_t, K>{})...);
+                    if (full || cw == W)
+                        v.store_unaligned(out + j * pitch);
+                    else
+                        simd::store_part(out + j * pitch, 1, cw, v);
+                };
+                if constexpr (approximate_v<Op>) // one copy of the op's code, not W
+                    for (index_t j = 0; j < (full ? W : h); ++j)
+                        row(j);
+                else
+                    simd::unrolled<B::size>(
+                        [&](auto j)
+                        {
+                            if (full || decltype(j)::value < h)
+                                row(decltype(j)::value);
+                        });
+            };
+            // Bands of two tiles where the rows they write (and read) spread over distinct
+            // sets; the tiles' input lines, and the rows', asked for tile_ahead tiles on when
+            // they come from beyond L2.
+            const bool two =
+                rows_spread<T>(pitch, 2 * W) && ((K == A || !Rows || rows_spread<T>(outer[K], 2 * W)) && ...);
+            const index_t band = two ? 2 * W : W;
+            const bool far = tiles_from_memory<T>(b.n_inner, stride, prefetch_bytes);
+            index_t r1 = simd::unaligned_head<Arch>(b.in[A], W); // the first band
+            for (index_t r0 = 0; r0 < b.n_outer; r0 = r1, r1 = std::min(r0 + band, b.n_outer))
+            {
+                const index_t h = r1 - r0, whole = h / W * W;
+                index_t c = 0;
+                for (; c + W <= b.n_inner; c += W)
+                {
+                    tile_prefetch<W>(far, b.in[A] + r0 + c * stride, stride, c, b.n_inner, h);
+                    if constexpr (Rows)
+                        if (far && c + (tile_ahead + 1) * W <= b.n_inner)
+                            for (index_t j = 0; j < h; ++j)
+                                ((K != A ? __builtin_prefetch(b.in[K] + (r0 + j) * outer[K] + c + tile_ahead * W)
+                                         : void()),
+                                 ...);
+                    for (index_t t = 0; t < whole; t += W)
+                        tile_at(std::true_type{}, r0 + t, W, c);
+                    if (whole < h)
+                        tile_at(std::false_type{}, r0 + whole, h - whole, c);
+                }
+                if (c < b.n_inner) // the last columns
+                    for (index_t t = 0; t < h; t += W)
+                        tile_at(std::false_type{}, r0 + t, std::min(W, h - t), c);
+            }
         }
 
         // For transposed_tiles_direct: {A, Rows} when input A is the one transposed input
@@ -920,17 +927,10 @@ namespace pyperf_tensor::kernels
                                 constexpr std::size_t A = decltype(k)::value;
                                 if (a != A)
                                     return;
-                                if constexpr (approximate_v<Op>)
-                                {
-                                    if (rows) // pow(x.T, y): through the bands
-                                        return;
-                                    transposed_tiles_across<Arch, Op, T, A>(op, b, std::make_index_sequence<N>{});
-                                    done = true;
-                                }
                                 // For compile time (the AVX-512 kernels object: +12 s in all): the
                                 // transposed input first or in a binary op (not clip(lo, x.T, hi));
                                 // with rows, floating-point types and not clip's arrays of bounds.
-                                else if constexpr (A == 0 || N <= 2)
+                                if constexpr (A == 0 || N <= 2)
                                 {
                                     if (!rows)
                                         transposed_tiles_direct<Arch, Op, T, A, false>(op, b,
