@@ -479,6 +479,36 @@ TEST_CASE_TEMPLATE("transposed inputs into outputs off register alignment", T, f
         }
 }
 
+TEST_CASE_TEMPLATE("transposed inputs from beyond L2: prefetched bands of two tiles", T, float, double)
+{
+    // An input spanning more than 1 MiB has its tiles' lines (and the other inputs' rows)
+    // asked for ahead. 611 columns spread 2W rows over distinct sets (bands of two tiles)
+    // and leave a narrow last tile column; 531 rows a partial last band. One thread walks
+    // every band, two split them.
+    const index_t rows = 531, cols = 611;
+    const tensor<T> base = iota_tensor<T>(dims{rows * cols + 5});
+    const view<const T> xt(base.data() + 5, dims{rows, cols}, dims{1, rows});
+    const tensor<T> x = contiguous_copy(xt), y = iota_tensor<T>(dims{rows, cols}, T(3));
+    const std::size_t saved = get_num_threads();
+    for (const std::size_t threads : {1, 2})
+    {
+        set_num_threads(threads);
+        INFO(threads, " threads");
+        tensor<T> got(dims{rows, cols});
+        neg_into(got, xt);
+        check_equal(got, neg(x));
+        add_into(got, xt, y);
+        check_equal(got, add(x, y));
+        fma_into(got, xt, y, x);
+        check_equal(got, fma(x, y, x));
+        log_into(got, xt);
+        check_equal(got, log(x));
+        pow_into(got, xt, y);
+        check_equal(got, pow(x, y));
+    }
+    set_num_threads(saved);
+}
+
 TEST_CASE_TEMPLATE("exp and log are accurate, subnormals included", T, float, double)
 {
     // Values chosen across the ranges, including where xsimd 8.1 alone goes wrong.
