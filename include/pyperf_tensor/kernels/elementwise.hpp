@@ -40,10 +40,10 @@ namespace pyperf_tensor::kernels
         // 7.0 -> 4.0-4.1 ms (the same bytes read as rows: 1.7), 2000x2000 0.52-0.57 ->
         // 0.36-0.46; 2, 3 and 4 tiles ahead alike, 6 and more worse, prefetcht1/t2 no
         // better than prefetcht0. Through the bands, 4000x4000, 1 thread: neg(x.T) 11.4-11.7
-        // -> 9.3-10.6 ms, add(x.T, y) 18.4 -> 14.5-15.9, exp(x.T) 9.9-10.5 -> 7.8-8.1; the
-        // tiles written straight to the output (transposed_tiles_direct: outputs below
-        // the streaming limit) showed no gain. At 1000x1000 (in L3) exp(x.T) took 8%
-        // longer with them.
+        // -> 9.3-10.6 ms, add(x.T, y) 18.4 -> 14.5-15.9, exp(x.T) 9.9-10.5 -> 7.8-8.1. The
+        // tiles written straight to the output (transposed_tiles_direct), in bands of two
+        // tiles since stop 35, ask for every line of theirs from prefetch_bytes (1 MiB) on:
+        // there they gain at 1000x1000 too (with bands of one tile they had not).
         constexpr index_t tile_ahead = 3;
         template <class T>
         constexpr bool tiles_from_memory(index_t columns, index_t stride,
@@ -782,7 +782,7 @@ namespace pyperf_tensor::kernels
         // 1.4-1.5x; two threads neg 2.0-2.2x -> 1.7-1.8x, add 2.6-3.1x -> 1.8-1.9x.
         // Approximate ops (exp, log, pow, the activations) take this walk too, the op in
         // a loop over the tile's registers (one copy of it, not W): exp(x.T) 1.55-1.65x ->
-        // 1.40-1.48x, sigmoid 1.6x -> 1.4x, log, tanh and gelu 1.5-1.75x -> 1.45-1.48x,
+        // 1.40-1.50x, sigmoid 1.6x -> 1.43-1.48x, log, tanh, gelu 1.5-1.75x -> 1.36-1.58x,
         // against transposed_tiles_across (W input rows read along their length, each
         // tile written to W output rows), which this replaced. Tried without gain: bands
         // of 3 or 4 tiles, prefetchw of the output's lines, prefetching 6 or 10 tiles on,
