@@ -845,8 +845,8 @@ namespace pyperf_tensor::kernels
                         });
             };
             // Bands of two tiles where the rows they write (and read) spread over distinct
-            // sets; the tiles' input lines, and the rows', asked for tile_ahead tiles on when
-            // they come from beyond L2.
+            // sets; the tiles' input lines, and the rows', asked for tile_ahead tile columns
+            // on when the input spans more than prefetch_bytes.
             const bool two =
                 rows_spread<T>(pitch, 2 * W) && ((K == A || !Rows || rows_spread<T>(outer[K], 2 * W)) && ...);
             const index_t band = two ? 2 * W : W;
@@ -855,6 +855,8 @@ namespace pyperf_tensor::kernels
             for (index_t r0 = 0; r0 < b.n_outer; r0 = r1, r1 = std::min(r0 + band, b.n_outer))
             {
                 const index_t h = r1 - r0, whole = h / W * W;
+                if (h == 0) // the input's rows start register-aligned
+                    continue;
                 index_t c = 0;
                 for (; c + W <= b.n_inner; c += W)
                 {
