@@ -840,7 +840,7 @@ namespace pyperf_tensor::kernels
                     simd::unrolled<B::size>(
                         [&](auto j)
                         {
-                            if (full || decltype(j)::value < h)
+                            if (full || static_cast<index_t>(decltype(j)::value) < h)
                                 row(decltype(j)::value);
                         });
             };
