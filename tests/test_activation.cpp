@@ -380,6 +380,11 @@ TEST_CASE_TEMPLATE("softmax and log_softmax under masks and far-out values, ever
             for (pt::index_t j = 0; j < n; ++j)
                 x.data()[at(i, j)] = static_cast<T>(hard_value<T>(i, j, n));
         const auto s = pt::softmax(x, axis), ls = pt::log_softmax(x, axis);
+        pt::tensor<T> y = x, ly = x; // in place: the same bits
+        pt::softmax_(y, axis);
+        pt::log_softmax_(ly, axis);
+        CHECK(std::equal(s.data(), s.data() + n * count, y.data()));
+        CHECK(std::equal(ls.data(), ls.data() + n * count, ly.data()));
         for (pt::index_t i = 0; i < count; ++i)
         {
             INFO("n = ", n, ", axis ", axis, ", slice ", i);
@@ -408,12 +413,14 @@ TEST_CASE_TEMPLATE("softmax and log_softmax of one long slice, split over the po
         pt::set_num_threads(2);
         const pt::view<const T> strided(wide.data(), {n}, {3});
         const auto s2 = pt::softmax(strided), ls2 = pt::log_softmax(x);
-        pt::tensor<T> y = x;
+        pt::tensor<T> y = x, sy = x;
         pt::log_softmax_(y, pt::all_axes);
+        pt::softmax_(sy);
         pt::set_num_threads(threads);
         CHECK(std::equal(s.data(), s.data() + n, s2.data()));
         CHECK(std::equal(ls.data(), ls.data() + n, ls2.data()));
         CHECK(std::equal(ls.data(), ls.data() + n, y.data()));
+        CHECK(std::equal(s.data(), s.data() + n, sy.data()));
         INFO("case ", i);
         check_softmax_slice(x.data(), s.data(), ls.data(), n, 1);
     }
@@ -424,6 +431,8 @@ TEST_CASE_TEMPLATE("softmax and log_softmax of one long slice, split over the po
     const auto s = pt::softmax(x), ls = pt::log_softmax(x);
     CHECK(std::all_of(s.data(), s.data() + n, [](T v) { return std::isnan(v); }));
     CHECK(std::all_of(ls.data(), ls.data() + n, [](T v) { return std::isnan(v); }));
+    pt::softmax_(x);
+    CHECK(std::all_of(x.data(), x.data() + n, [](T v) { return std::isnan(v); }));
 }
 
 TEST_CASE_TEMPLATE("softmax along axis 0: strips of masked, ordinary and large slices in turn, each guess right or "
@@ -434,8 +443,9 @@ TEST_CASE_TEMPLATE("softmax along axis 0: strips of masked, ordinary and large s
     // each one case: a causal mask (the next strip's first pass guesses `unshifted`), values
     // within +-64 (that guess is right there too), the mask again, then a large maximum (the
     // guess is wrong: the strip takes its exponentials again, shifted) and the mask once more
-    // after it. On one thread (the strips then start at the blocks) and on two.
-    const pt::index_t rows = 300, blocks = 5, cols = 64 * blocks;
+    // after it. On one thread (the strips then start at the blocks) and on two. The last
+    // block is 41 columns. In place (x read again after a wrong guess), the same bits.
+    const pt::index_t rows = 300, blocks = 5, cols = 64 * blocks - 23;
     pt::tensor<T> x(pt::dims{rows, cols});
     for (pt::index_t i = 0; i < rows; ++i)
         for (pt::index_t j = 0; j < cols; ++j)
@@ -448,10 +458,16 @@ TEST_CASE_TEMPLATE("softmax along axis 0: strips of masked, ordinary and large s
     const std::size_t threads = pt::get_num_threads();
     pt::set_num_threads(1);
     const auto s1 = pt::softmax(x, 0);
+    pt::tensor<T> y = x, ly = x;
+    pt::softmax_(y, 0);
+    pt::log_softmax_(ly, 0);
+    const auto l1 = pt::log_softmax(x, 0);
+    CHECK(std::equal(l1.data(), l1.data() + rows * cols, ly.data()));
     pt::set_num_threads(2);
     const auto s2 = pt::softmax(x, 0);
     pt::set_num_threads(threads);
     CHECK(std::equal(s1.data(), s1.data() + rows * cols, s2.data()));
+    CHECK(std::equal(s1.data(), s1.data() + rows * cols, y.data()));
     const auto& s = s1;
     for (pt::index_t j = 0; j < cols; ++j)
     {

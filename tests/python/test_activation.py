@@ -168,14 +168,19 @@ def softmax_problems(draw):
 
 
 @settings(max_examples=60)
-@given(problem=softmax_problems(), use_out=st.booleans(), data=st.data())
+@given(problem=softmax_problems(), use_out=st.sampled_from(["no", "out", "in place"]), data=st.data())
 def test_softmax_matches_the_formula(isa, problem, use_out, data):
     x, axis, log = problem
     fn = pt.log_softmax if log else pt.softmax
-    if use_out and np.ndim(x):
+    if use_out == "out" and np.ndim(x):
         out = data.draw(strided_arrays(x.dtype, x.shape), label="out")
         assert fn(x, axis, out=out) is out
         got = out
+    elif use_out == "in place" and np.ndim(x):
+        before = np.array(x)
+        assert fn(x, axis, out=x) is x
+        np.testing.assert_array_equal(x, fn(before, axis=axis))
+        got, x = x, before
     else:
         got = fn(x, axis=axis)
     check_softmax(np.asarray(got), np.asarray(x), axis, log)
@@ -200,10 +205,14 @@ def test_softmax_in_place_and_aliasing(isa, log):
     fn = pt.log_softmax if log else pt.softmax
     for axis in (0, 1):
         x = rng.standard_normal((70, 90)).astype(np.float32)
+        x[:, 7] *= 100  # slices beyond +-64 and under a mask: x must be read again
+        x[20, :] *= 100
+        x[30:, 50] = -1e9
         want = softmax_ref(x, axis, log)
         y = x.copy()
         assert fn(y, axis, out=y) is y  # identical aliasing is in place
         check_softmax(y, x, axis, log)
+        np.testing.assert_array_equal(y, fn(x, axis))
         # a partially overlapping out gives the answer of an independent copy
         buf = np.concatenate([x.ravel(), np.zeros(10, np.float32)])
         src = buf[:x.size].reshape(x.shape)
@@ -211,6 +220,11 @@ def test_softmax_in_place_and_aliasing(isa, log):
         fn(src, axis, out=dst)
         np.testing.assert_array_equal(dst, fn(x, axis))
         del want
+    long = (rng.standard_normal(200_001) * 100).astype(np.float32)  # one slice the pool splits
+    y = long.copy()
+    fn(y, out=y)
+    np.testing.assert_array_equal(y, fn(long))
+    check_softmax(y, long, -1, log)
 
 
 def test_softmax_wide_rows_stay_accurate(isa):

@@ -783,11 +783,12 @@ namespace pyperf_tensor::kernels
     // One piece of a long slice that the pool splits (ops/activation.hpp), in up to three
     // steps. `first`: softmax takes the piece's largest and smallest values and stores
     // exp(x) unshifted, summed, a guess that stands when the slice's values allow it
-    // (softmax_unshifted); log_softmax takes the piece's maximum, then the sum of
-    // exp(x - that maximum) over the piece again (still in L1). `exps`: softmax when the
-    // guess fails: the exponentials again, shifted as the slice's values call for (as
-    // softmax_rows shifts a row). `finish`: the results. Each step is given the slice's
-    // figures from the step before.
+    // (softmax_unshifted; in place, only the values: x must stay for `exps`); log_softmax
+    // takes the piece's maximum, then the sum of exp(x - that maximum) over the piece
+    // again (still in L1). `exps`: softmax when the guess fails or was not taken: the
+    // exponentials again, shifted as the slice's values call for (as softmax_rows shifts
+    // a row). `finish`: the results. Each step is given the slice's figures from the
+    // step before.
     template <class T>
     struct softmax_piece
     {
@@ -1338,17 +1339,20 @@ namespace pyperf_tensor::kernels
             // too, so that a masked input does not take every strip's exponentials twice
             // (C++, 1000x1000 along axis 0 under a causal mask, 1 thread: float32 AVX-512 430 ->
             // 290 us, AVX2 720 -> 497, float64 1700 -> 1110; guessing `unshifted` for every
-            // strip slowed unmasked ones 11-38%). log_softmax, and a strip narrower than a
-            // register, find the bounds first.
-            constexpr bool guessing = !Log && Full;
-            if constexpr (guessing)
-            {
-                if (guess == shift::unshifted)
-                    pass2(std::integral_constant<shift, shift::unshifted>{}, std::true_type{});
-                else
-                    pass2(std::integral_constant<shift, shift::none>{}, std::true_type{});
-            }
-            else
+            // strip slowed unmasked ones 11-38%). log_softmax, a strip narrower than a
+            // register, and softmax in place (where the exponentials stored would have
+            // overwritten x before a wrong guess took them again) find the bounds first.
+            constexpr bool can_guess = !Log && Full;
+            const bool guessing = can_guess && static_cast<const T*>(out) != in;
+            if constexpr (can_guess)
+                if (guessing)
+                {
+                    if (guess == shift::unshifted)
+                        pass2(std::integral_constant<shift, shift::unshifted>{}, std::true_type{});
+                    else
+                        pass2(std::integral_constant<shift, shift::none>{}, std::true_type{});
+                }
+            if (!guessing)
                 for (index_t i = 0; i < n; ++i)
                     simd::unrolled<S>(
                         [&](auto u)
@@ -1361,7 +1365,7 @@ namespace pyperf_tensor::kernels
             if constexpr (!Log)
                 simd::unrolled<S>([&](auto u) { chosen = std::max(chosen, softmax_shift(m[u], mn[u], m[u])); });
             const bool right = guessing && (chosen == shift::none || chosen == guess);
-            if constexpr (guessing)
+            if (guessing)
                 guess = chosen == shift::unshifted ? shift::unshifted : shift::none;
             if (!right)
             {
@@ -1424,14 +1428,25 @@ namespace pyperf_tensor::kernels
                 return sum.total();
             };
             auto ignore = [](const B&, index_t) {};
-            if (p.step == softmax_piece<T>::first && Log)
+            // softmax in place (x is out) takes only the bounds first: the guess's
+            // exponentials stored would overwrite x before a wrong guess took them again.
+            const bool in_place = static_cast<const T*>(b.out) == b.in;
+            if (p.step == softmax_piece<T>::first && (Log || in_place))
             {
-                B mx(-inf);
+                B mx(-inf), mn(inf);
                 for (index_t i = 0; i < n; i += W)
-                    mx = xsimd::max(mx, load(b.in, si, i, std::min(W, n - i), -inf));
+                {
+                    const index_t k = std::min(W, n - i);
+                    mx = xsimd::max(mx, load(b.in, si, i, k, -inf));
+                    if (!Log)
+                        mn = xsimd::min(mn, load(b.in, si, i, k, inf));
+                }
                 p.max = lane_max(mx);
+                p.min = -lane_max(-mn);
                 // (A piece of -inf adds nothing, rather than NaN from -inf - -inf.)
-                p.sum = p.max == -inf ? 0.0 : exps(std::integral_constant<shift, shift::summed>{}, B(p.max), ignore);
+                if constexpr (Log)
+                    p.sum =
+                        p.max == -inf ? 0.0 : exps(std::integral_constant<shift, shift::summed>{}, B(p.max), ignore);
             }
             else if (p.step == softmax_piece<T>::first)
             {

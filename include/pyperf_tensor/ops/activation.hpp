@@ -115,7 +115,8 @@ namespace pyperf_tensor
             }
             if (!log)
             {
-                if (!kernels::softmax_unshifted(mx, mn)) // the unshifted exponentials do not stand
+                // the unshifted exponentials do not stand, or were not taken (in place)
+                if (!kernels::softmax_unshifted(mx, mn) || static_cast<const T*>(out) == in)
                     run(piece::exps);
                 for (const piece& p : pieces)
                     total += p.sum;
