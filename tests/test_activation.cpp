@@ -444,7 +444,9 @@ TEST_CASE_TEMPLATE("softmax along axis 0: strips of masked, ordinary and large s
     // within +-64 (that guess is right there too), the mask again, then a large maximum (the
     // guess is wrong: the strip takes its exponentials again, shifted) and the mask once more
     // after it. On one thread (the strips then start at the blocks) and on two. The last
-    // block is 41 columns. In place (x read again after a wrong guess), the same bits.
+    // block is 41 columns: into out, the last strip overlaps the one before (the large
+    // values and the mask in one strip); in place, narrower strips take them. The same
+    // bits either way.
     const pt::index_t rows = 300, blocks = 5, cols = 64 * blocks - 23;
     pt::tensor<T> x(pt::dims{rows, cols});
     for (pt::index_t i = 0; i < rows; ++i)
