@@ -177,9 +177,10 @@ def test_softmax_matches_the_formula(isa, problem, use_out, data):
         assert fn(x, axis, out=out) is out
         got = out
     elif use_out == "in place" and np.ndim(x):
+        # (against the formula: a copy of x in another layout may take another kernel,
+        # whose bits may differ by an ULP)
         before = np.array(x)
         assert fn(x, axis, out=x) is x
-        np.testing.assert_array_equal(x, fn(before, axis=axis))
         got, x = x, before
     else:
         got = fn(x, axis=axis)
