@@ -508,3 +508,129 @@ TEST_CASE_TEMPLATE("softmax along axis 0: strips of masked, ordinary and large s
         }
     }
 }
+
+TEST_CASE("softmax's last multiply and its corrected exponentials below the normal range: the bits of a multiply "
+          "and of an fma")
+{
+    // float32 lanes whose product v * f, or e (1 + err), lies below the normal range are
+    // rounded from whole numbers (kernels::detail::below_normal), where an Intel core would
+    // take a microcode assist; they must give the bits the instruction gives, beside lanes
+    // that multiply as usual, zeros, NaN and infinities.
+    using B = xsimd::batch<float, pt::simd::default_arch>;
+    namespace kd = pt::kernels::detail;
+    constexpr std::size_t W = B::size;
+    std::mt19937 g(5);
+    std::uniform_int_distribution<std::uint32_t> sub_bits(1, (1u << 23) - 1);
+    std::uniform_real_distribution<float> unit(0, 1);
+    auto bits = [](float v)
+    {
+        std::uint32_t b;
+        std::memcpy(&b, &v, sizeof b);
+        return b;
+    };
+    auto from_bits = [](std::uint32_t b)
+    {
+        float v;
+        std::memcpy(&v, &b, sizeof v);
+        return v;
+    };
+    auto same = [&](float got, float want) { return bits(got) == bits(want) || (std::isnan(got) && std::isnan(want)); };
+    alignas(64) float v[W], out[W];
+    for (const float f : {1.0f, 0.99993f, 0.5f, 0.3f, 1e-3f, 1e-10f, 1e-28f, 1.5f, 3.0f, 1e6f})
+    {
+        const kd::normaliser<B> scale(B(f), true);
+        for (int r = 0; r < 4000; ++r)
+        {
+            for (std::size_t i = 0; i < W; ++i)
+            {
+                const std::uint32_t kind = g() % 8;
+                v[i] = kind < 3    ? from_bits(sub_bits(g))                                     // subnormal
+                       : kind < 6  ? std::ldexp(1 + unit(g), -126 + static_cast<int>(g() % 40)) // normal, small
+                       : kind == 6 ? unit(g)
+                                   : std::array<float, 4>{0.0f, std::numeric_limits<float>::quiet_NaN(),
+                                                          std::numeric_limits<float>::infinity(), 1.0f}[g() % 4];
+            }
+            scale(B::load_aligned(v)).store_aligned(out);
+            for (std::size_t i = 0; i < W; ++i)
+            {
+                INFO("v = ", v[i], ", f = ", f);
+                CHECK(same(out[i], v[i] * f));
+            }
+        }
+    }
+    // exp_shifted's `corrected` form: x - m rounded, its error err, e (1 + err) by fma;
+    // its e is `plain`'s exp(x - m).
+    alignas(64) float x[W], m[W], e[W];
+    std::uniform_real_distribution<float> below(-110, 0), top(64.5f, 200.0f);
+    for (int r = 0; r < 20000; ++r)
+    {
+        for (std::size_t i = 0; i < W; ++i)
+        {
+            m[i] = top(g);
+            x[i] = m[i] + below(g);
+        }
+        const B xb = B::load_aligned(x), mb = B::load_aligned(m);
+        kd::exp_shifted<kd::shift::corrected>(xb, mb).store_aligned(out);
+        kd::exp_shifted<kd::shift::plain>(xb, mb).store_aligned(e);
+        for (std::size_t i = 0; i < W; ++i)
+        {
+            const float d = x[i] - m[i], bb = d - x[i], err = std::max((x[i] - (d - bb)) - (m[i] + bb), -1.0f);
+            const float want =
+                pt::simd::has_fma<pt::simd::default_arch>() ? std::fma(e[i], err, e[i]) : e[i] * err + e[i];
+            INFO("x = ", x[i], ", m = ", m[i]);
+            CHECK(same(out[i], want));
+        }
+    }
+}
+
+TEST_CASE_TEMPLATE("softmax along axis 0: far-out strips first, last and between ordinary ones, a NaN beside values "
+                   "far below",
+                   T, float, double)
+{
+    // A strip's first pass guesses that its slices lie within [-64, 64] (the first strip's
+    // guess raises x to -87 so as to take no microcode assist far below), unless the strip
+    // before reached beyond: then it finds its bounds first. Blocks of 64 columns, each a
+    // whole number of strips on every ISA: far out (+-1000), ordinary with a NaN beside a
+    // value of -200 (NaN must not be lost to the raise), spread into the subnormals (20
+    // sigma, shifted by up to 160), ordinary, far out again. Within 5 ULP of the formula
+    // (NaN columns NaN), each block the bits of its columns taken alone.
+    const pt::index_t rows = 200, cols = 5 * 64;
+    pt::tensor<T> x(pt::dims{rows, cols});
+    for (pt::index_t i = 0; i < rows; ++i)
+        for (pt::index_t j = 0; j < cols; ++j)
+        {
+            const double v = std::sin(0.37 * static_cast<double>(i * cols + j)) * 3;
+            const double w = std::sin(1.7 * static_cast<double>(i * cols + j) + 0.3);
+            const pt::index_t kind = j / 64;
+            x.data()[i * cols + j] = static_cast<T>(kind == 0 || kind == 4 ? 1000 * w : kind == 2 ? 60 * w + j : v);
+        }
+    x.data()[7 * cols + 64 + 5] = -200;
+    x.data()[9 * cols + 64 + 5] = std::numeric_limits<T>::quiet_NaN();
+    x.data()[0 * cols + 5] = std::numeric_limits<T>::quiet_NaN();
+    const auto s = pt::softmax(x, 0), ls = pt::log_softmax(x, 0);
+    for (pt::index_t b = 0; b < 5; ++b)
+    {
+        pt::tensor<T> part(pt::dims{rows, 64});
+        for (pt::index_t i = 0; i < rows; ++i)
+            std::copy(x.data() + i * cols + b * 64, x.data() + i * cols + b * 64 + 64, part.data() + i * 64);
+        const auto alone = pt::softmax(part, 0);
+        for (pt::index_t i = 0; i < rows; ++i)
+        {
+            INFO("block ", b, ", row ", i);
+            const T* a = alone.data() + i * 64;
+            const T* w = s.data() + i * cols + b * 64;
+            CHECK(std::equal(a, a + 64, w, [](T p, T q) { return p == q || (std::isnan(p) && std::isnan(q)); }));
+        }
+    }
+    for (pt::index_t j = 0; j < cols; ++j)
+    {
+        INFO("column ", j);
+        if (j == 5 || j == 64 + 5)
+        {
+            for (pt::index_t i = 0; i < rows; ++i)
+                CHECK((std::isnan(s.data()[i * cols + j]) && std::isnan(ls.data()[i * cols + j])));
+            continue;
+        }
+        check_softmax_slice(x.data() + j, s.data() + j, ls.data() + j, rows, cols);
+    }
+}

@@ -285,6 +285,38 @@ def test_softmax_along_an_outer_axis_with_some_slices_out_of_range(isa, log):
             np.testing.assert_array_equal(got[:, j:j + 16], fn(x[:, j:j + 16], 0))
 
 
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_of_logits_spread_into_the_subnormals(isa, log):
+    # Logits spread so widely that many float32 results lie below the normal range, where
+    # an Intel core takes a microcode assist for a multiply; those results are rounded
+    # apart, from whole numbers. Rows shifted by their maximum or not, under a mask, short
+    # rows, strips along axis 0 (far out first and between ordinary ones, where a strip
+    # finds its bounds before its exponentials), one long slice: the formula's values, and
+    # a block of slices taken alone gives the same bits.
+    rng = np.random.default_rng(23)
+    fn = pt.log_softmax if log else pt.softmax
+    for dtype in (np.float32, np.float64):
+        z = rng.standard_normal((300, 320))
+        x = np.empty((300, 320), dtype)
+        x[:, :64] = rng.uniform(-1000, 1000, (300, 64))
+        x[:, 64:128] = z[:, 64:128] * 3
+        x[:, 128:192] = z[:, 128:192] * 20 + np.linspace(0, 160, 64)
+        x[:, 192:256] = np.where(np.triu(np.ones((300, 64), bool), 1), -1e9, z[:, 192:256] * 20)
+        x[:, 256:] = z[:, 256:] * 100
+        x[7, 70], x[9, 70] = -200, np.nan  # NaN beside a value far below: the column is NaN
+        got = fn(x, 0)
+        check_softmax(got, x, 0, log)
+        for j in range(0, 320, 64):
+            np.testing.assert_array_equal(got[:, j:j + 64], fn(x[:, j:j + 64], 0))
+        got = fn(x, 1)
+        check_softmax(got, x, 1, log)
+        np.testing.assert_array_equal(got[100:140], fn(x[100:140]))
+        short = x[:, 128:148]  # rows of 20: the tile kernel
+        check_softmax(fn(short), short, -1, log)
+        long = (rng.standard_normal(200_001) * 20).astype(dtype)  # one slice the pool splits
+        check_softmax(fn(long), long, -1, log)
+
+
 def test_softmax_sums_to_one_and_is_shift_invariant(isa):
     rng = np.random.default_rng(5)
     # multiples of 2**-10: x + 128 is exact, and takes the shifted (max > 64) path

@@ -872,6 +872,27 @@ namespace pyperf_tensor::kernels
             return m;
         }
 
+        // A float32 result below the normal range, (a b + c) 2^-149 rounded once: a b + c +
+        // 2^23 (c a whole number below 2^23), which an FMA rounds into [2^23, 2^24], where
+        // floats are whole numbers, has the result's bits less 2^23's (the least normal
+        // number's at 2^24). So it rounds as an instruction would into the subnormals, but
+        // without the microcode assist an Intel core takes for a result (or a multiply's
+        // input) below the normal range: about 50 ns a register. a b + c must lie in [0,
+        // 2^23).
+        template <class B>
+        PYPERF_TENSOR_INLINE B below_normal(const B& a, const B& b, const B& c = B(0.0f)) noexcept
+        {
+            using I = xsimd::batch<std::int32_t, typename B::arch_type>;
+            const B r = simd::fma(a, b, c + B(0x1p23f));
+            return xsimd::bitwise_cast<B>(xsimd::bitwise_cast<I>(r) - xsimd::bitwise_cast<I>(B(0x1p23f)));
+        }
+        // v 2^149 for v >= 0 below the normal range: v's bits, as a float.
+        template <class B>
+        PYPERF_TENSOR_INLINE B subnormal_units(const B& v) noexcept
+        {
+            return xsimd::to_float(xsimd::bitwise_cast<xsimd::batch<std::int32_t, typename B::arch_type>>(v));
+        }
+
         // How a slice's exponentials are taken. `none`: exp(x), for slices whose |x| all
         // lie within 64 (exp neither overflows nor underflows there, and x is exact).
         // `unshifted`: exp(x) with exp's power of 2 applied last (exp_mul), for softmax rows
@@ -902,9 +923,12 @@ namespace pyperf_tensor::kernels
         template <shift S, class B>
         PYPERF_TENSOR_INLINE B exp_shifted(const B& x, const B& m) noexcept
         {
+            using T = typename B::value_type;
             if constexpr (S == shift::none)
                 return simd::exp_normal(x);
-            else if constexpr (S == shift::unshifted || S == shift::plain)
+            else if constexpr (S == shift::summed)
+                return simd::exp_normal(xsimd::max(B(simd::exp_normal_min<T>), x - m));
+            else
             {
                 // Lanes below -87 (float64 -708) are 0 unless they lie where exp is subnormal,
                 // and only a register with such a lane takes exp_mul (exp_edges, out of line).
@@ -918,25 +942,41 @@ namespace pyperf_tensor::kernels
                 // 14.5-15.2), logits in +-1000 (`plain`, which shares this) 344-352 -> 52-53
                 // us. The same bits (SSE2 float64: 2 of 1.4 million softmax results 1 ULP
                 // apart, near 1e-307; every ISA before and after this change on 4.8 million).
-                using T = typename B::value_type;
-                const B d = S == shift::plain ? x - m : x;
-                const B lo(simd::exp_normal_min<T>);
-                const auto below = d < lo;
-                const B r = xsimd::select(below, B(T(0)), simd::exp_normal(xsimd::max(lo, d))); // NaN kept
-                const auto subnormal = below & (d >= B(std::is_same<T, float>::value ? T(-104) : T(-746)));
-                if (xsimd::any(subnormal))
-                    return simd::detail::exp_edges(r, d, subnormal);
-                return r;
-            }
-            else if constexpr (S == shift::summed)
-                return simd::exp_normal(xsimd::max(B(simd::exp_normal_min<typename B::value_type>), x - m));
-            else
-            {
-                using T = typename B::value_type;
-                const B d = x - m, bb = d - x;
-                const B err = xsimd::max((x - (d - bb)) - (m + bb), B(T(-1))); // max(NaN, -1) is -1
-                const B e = simd::exp(d);
-                return simd::fma(e, err, e);
+                // float32 `corrected` shares it too (simd::exp, its form before, has the same
+                // bits here, but AVX2's took an assist for inputs just below -87).
+                const B d = S == shift::unshifted ? x : x - m;
+                B e;
+                if constexpr (S == shift::corrected && !std::is_same<T, float>::value)
+                    e = simd::exp(d); // (the same bits but on SSE2, 1 ULP apart near 1e-307)
+                else
+                {
+                    const B lo(simd::exp_normal_min<T>);
+                    const auto below = d < lo;
+                    e = xsimd::select(below, B(T(0)), simd::exp_normal(xsimd::max(lo, d))); // NaN kept
+                    const auto subnormal = below & (d >= B(std::is_same<T, float>::value ? T(-104) : T(-746)));
+                    if (xsimd::any(subnormal))
+                        e = simd::detail::exp_edges(e, d, subnormal);
+                }
+                if constexpr (S != shift::corrected)
+                    return e;
+                else
+                {
+                    const B bb = d - x;
+                    const B err = xsimd::max((x - (d - bb)) - (m + bb), B(T(-1))); // max(NaN, -1) is -1
+                    if constexpr (std::is_same<T, float>::value && simd::has_fma<typename B::arch_type>())
+                    {
+                        // e (1 + err) by below_normal where e lies below the normal range
+                        // (there |d| < 104, so |err| <= 2^-18, and k (1 + err) < 2^23 for k =
+                        // e 2^149 < 2^23 - 2^7). 0 lanes too: exactly 0 either way.
+                        const auto small = e < B(0x1p-126f * (1 - 0x1p-16f));
+                        if (xsimd::any(small))
+                        {
+                            const B k = subnormal_units(e), big = xsimd::select(small, B(0.0f), e);
+                            return xsimd::select(small, below_normal(k, err, k), simd::fma(big, err, big));
+                        }
+                    }
+                    return simd::fma(e, err, e);
+                }
             }
         }
 
@@ -1053,21 +1093,88 @@ namespace pyperf_tensor::kernels
             }
         };
 
-        // The largest |x| so far (AVX-512: one vrangeps; a NaN in v may be dropped, the
-        // caller's sum catches NaN).
+        // Softmax's last step, v * f (v an exponential: >= 0, or NaN; f = 1 / the sum). On an
+        // Intel core a multiply with a subnormal input or result takes a microcode assist
+        // (about 50 ns a register): softmax rows of logits with a spread of a few hundred
+        // took 2-12x the time of ordinary rows (C++ figures in docs/performance-notes.md).
+        // So with an FMA, where `check` says a slice's products may fall below the normal
+        // range (safe_spread), float32 lanes 0 < v < c, c a bit below FLT_MIN / f,
+        // are rounded by below_normal: from v's bits for a subnormal v, else from v 2^100 and
+        // f 2^49; the other lanes multiply (v of the small ones replaced by 0). A register
+        // without such lanes pays a compare; a slice that cannot underflow, nothing.
         template <class B>
+        struct normaliser
+        {
+            using T = typename B::value_type;
+            static constexpr bool exact = std::is_same<T, float>::value && simd::has_fma<typename B::arch_type>();
+            B f, c, f49;
+            bool check = false;
+            explicit normaliser(const B& f_ = B(T(0)), bool may_underflow = false) noexcept
+                : f(f_), c(T(0)), f49(T(0)), check(exact && may_underflow)
+            {
+                if constexpr (exact)
+                    if (check)
+                    {
+                        // c = FLT_MIN (1 - 2^-10) / f, at most 2^-20 (v 2^100 stays finite), 0
+                        // for a NaN f; when below FLT_MIN, rounded down from its bits (no
+                        // instruction's result is subnormal). Any c up to that is right.
+                        using D = xsimd::batch<double, typename B::arch_type>;
+                        D lo, hi;
+                        simd::widen(f, lo, hi);
+                        auto bound = [](const D& g)
+                        {
+                            const D b = xsimd::min(D(0x1p-126 * (1 - 0x1p-10)) / g, D(0x1p-20));
+                            return xsimd::select(g > D(0.0), b, D(0.0));
+                        };
+                        const D blo = bound(lo), bhi = bound(hi);
+                        auto units = [](const D& b) { return xsimd::min(xsimd::floor(b * D(0x1p149)), D(0x1p23)); };
+                        const B u = simd::narrow(units(blo), units(bhi)); // whole numbers
+                        const B normal = simd::narrow(xsimd::max(blo, D(0x1p-126)), xsimd::max(bhi, D(0x1p-126)));
+                        c = xsimd::select(u < B(0x1p23f), xsimd::bitwise_cast<B>(xsimd::to_int(u)), normal);
+                        f49 = f * B(0x1p49f);
+                    }
+            }
+            // v * f where `check` holds (callers test it once per slice; else v * f).
+            PYPERF_TENSOR_INLINE B operator()(const B& v) const noexcept
+            {
+                if constexpr (exact)
+                {
+                    const auto low = (v < c) & (v > B(0.0f)); // (0 * f costs no assist)
+                    if (xsimd::any(low))
+                    {
+                        const auto sub = v < B(0x1p-126f);
+                        const B normal = xsimd::select(sub, B(0.0f), v); // (no multiply of a subnormal)
+                        const B a = xsimd::select(sub, subnormal_units(v), normal * B(0x1p100f));
+                        return xsimd::select(low, below_normal(a, xsimd::select(sub, f, f49)),
+                                             xsimd::select(low, B(0.0f), v) * f);
+                    }
+                }
+                return v * f;
+            }
+        };
+
+        // A softmax slice of n elements has no result below FLT_MIN (other than 0) when its
+        // spread, its largest value less its smallest, leaving out values whose exponential
+        // is 0, is less than this (each result is at least e^-spread / n). A NaN spread
+        // compares as unknown.
+        inline double safe_spread(index_t n) noexcept { return -std::log(0x1p-125 * static_cast<double>(n)); }
+
+        // The largest (or, Max false, smallest) |x| so far (AVX-512: one vrangeps; a NaN in v
+        // may be dropped, the caller's sum catches NaN).
+        template <bool Max = true, class B>
         PYPERF_TENSOR_INLINE B abs_max(const B& acc, const B& v) noexcept
         {
 #if defined(__AVX512DQ__)
             if constexpr (simd::detail::is_zmm<B>())
             {
+                constexpr int imm = Max ? 0x0B : 0x0A; // max or min |.|, sign cleared
                 if constexpr (std::is_same<typename B::value_type, float>::value)
-                    return _mm512_range_ps(acc, v, 0x0B); // imm: max |.|, sign cleared
+                    return _mm512_range_ps(acc, v, imm);
                 else
-                    return _mm512_range_pd(acc, v, 0x0B);
+                    return _mm512_range_pd(acc, v, imm);
             }
 #endif
-            return xsimd::max(acc, xsimd::abs(v));
+            return Max ? xsimd::max(acc, xsimd::abs(v)) : xsimd::min(acc, xsimd::abs(v));
         }
 
         // Rows (slices whose elements are contiguous or at one stride), software-pipelined:
@@ -1109,16 +1216,22 @@ namespace pyperf_tensor::kernels
             {
                 B m = B(T(0)), f = B(T(0)); // the shift; 1 / sum (softmax) or log(sum)
                 shift mode = shift::none;
+                bool careful = false; // its results may fall below the normal range (safe_spread)
             };
             row_state st[3]; // rows c - 1, c, c + 1 at [(c + 2) % 3], [c % 3], [(c + 1) % 3]
+            const double safe = safe_spread(n);
+            const B half_safe(static_cast<T>(safe / 2));
             auto sweep = [&](index_t c, auto mode)
             {
                 constexpr shift S = decltype(mode)::value;
-                const bool scan = c + 1 < b.lanes, take = c >= 0 && c < b.lanes, finish = c >= 1;
-                const index_t r1 = scan ? c + 1 : 0, r2 = take ? c : 0, r3 = finish ? c - 1 : 0; // rows that exist
+                const bool scan = c + 1 < b.lanes, take = c >= 0 && c < b.lanes;
+                // Row c - 1's results, here or, where they may fall below the normal range
+                // (normaliser::check), in a loop of their own after this one.
+                const bool finish = c >= 1 && (Log || !st[(c + 2) % 3].careful);
+                const index_t r1 = scan ? c + 1 : 0, r2 = take ? c : 0, r3 = c >= 1 ? c - 1 : 0; // rows that exist
                 const T *in1 = b.in + r1 * b.in_lane, *in2 = b.in + r2 * b.in_lane, *in3 = b.in + r3 * b.in_lane;
                 T *out2 = b.out + r2 * b.out_lane, *out3 = b.out + r3 * b.out_lane;
-                const row_state cur = take ? st[c % 3] : row_state{}, prev = finish ? st[(c + 2) % 3] : row_state{};
+                const row_state cur = take ? st[c % 3] : row_state{}, prev = c >= 1 ? st[(c + 2) % 3] : row_state{};
                 B acc(Log ? ninf : T(0)); // row c + 1's largest x (log_softmax) or |x|
                 Sum sum;
                 auto step = [&](index_t i, index_t k) -> B
@@ -1150,6 +1263,15 @@ namespace pyperf_tensor::kernels
                     return e;
                 };
                 sum.add_all(n, step);
+                if (c >= 1 && !finish)
+                {
+                    const normaliser<B> scale(prev.f, true);
+                    for (index_t i = 0; i < n; i += W)
+                    {
+                        const index_t k = std::min(W, n - i);
+                        store(out3, i, k, scale(load(out3, so, i, k, T(0))));
+                    }
+                }
                 if (take)
                 {
                     const double total = sum.total();
@@ -1160,19 +1282,38 @@ namespace pyperf_tensor::kernels
                     row_state& next = st[(c + 1) % 3];
                     next.mode = Log ? shift::summed : shift::none;
                     next.m = B(Log ? lane_max(acc) : T(0));
+                    next.careful = !xsimd::all(acc < half_safe); // (the spread is at most 2 max |x|)
                     if (!Log && !xsimd::all(unshifted_lanes(acc, -acc)))
                     {
                         // (Four maxima in flight: with one, the pass waited on vmaxps's
                         // latency, and masked rows took 8% longer, AVX2 and AVX-512.)
-                        B mx[4] = {B(ninf), B(ninf), B(ninf), B(ninf)};
+                        // For masked rows, whose shift is 0, the spread leaves out values
+                        // whose exponential is 0 (below -z, z = 104, float64 746): the
+                        // smallest |x + z| less z is the smallest value above -z, or else
+                        // lower (a value v below gives -v - 2z), which only makes the
+                        // spread larger. It is taken from every eighth register only: the
+                        // spread decides speed, never results, and the rows it matters for
+                        // have many small values (C++, 1 thread, causal-mask rows with every
+                        // register 1.13x the time, every fourth 1.07x, every eighth 1.04x).
+                        // Other rows are shifted.
+                        const B z(std::is_same<T, float>::value ? T(104) : T(746));
+                        B mx[4] = {B(ninf), B(ninf), B(ninf), B(ninf)}, mn(-ninf);
                         index_t j = 0;
+                        auto bounds = [&](int u, const B& x)
+                        {
+                            mx[u] = xsimd::max(mx[u], x);
+                            if (u == 0 && j % (8 * W) == 0)
+                                mn = abs_max<false>(mn, x + z);
+                        };
                         for (; j + 4 * W <= n; j += 4 * W)
-                            simd::unrolled<4>([&](auto u)
-                                              { mx[u] = xsimd::max(mx[u], load(in1, si, j + u * W, W, ninf)); });
+                            simd::unrolled<4>([&](auto u) { bounds(u, load(in1, si, j + u * W, W, ninf)); });
                         for (; j < n; j += W)
-                            mx[0] = xsimd::max(mx[0], load(in1, si, j, std::min(W, n - j), ninf));
-                        const B row_max = xsimd::max(xsimd::max(mx[0], mx[1]), xsimd::max(mx[2], mx[3]));
-                        next.mode = softmax_shift(B(lane_max(row_max)), B(ninf), next.m); // not within +-64
+                            bounds(0, load(in1, si, j, std::min(W, n - j), ninf));
+                        const T row_max = lane_max(xsimd::max(xsimd::max(mx[0], mx[1]), xsimd::max(mx[2], mx[3])));
+                        next.mode = softmax_shift(B(row_max), B(ninf), next.m); // not within +-64
+                        const B row_min = mn - z;
+                        next.careful = next.mode != shift::unshifted
+                                       || !(static_cast<double>(row_max) + lane_max(-row_min) < safe);
                     }
                 }
             };
@@ -1253,8 +1394,13 @@ namespace pyperf_tensor::kernels
                             sum.flush(part);
                     }
                     const B f = sum.per_lane([](const D& v) { return Log ? xsimd::log(v) : D(1.0) / v; });
-                    for (index_t i = 0; i < n; ++i)
-                        t[i] = Log ? (t[i] - m) - f : t[i] * f;
+                    const normaliser<B> scale(f, !(static_cast<double>(lane_max(mx - mn)) < safe_spread(n)));
+                    if (!Log && scale.check)
+                        for (index_t i = 0; i < n; ++i)
+                            t[i] = scale(t[i]);
+                    else
+                        for (index_t i = 0; i < n; ++i)
+                            t[i] = Log ? (t[i] - m) - f : t[i] * f;
                 };
                 with_shift<Log>(chosen, normalise);
                 for (index_t q = 0; q < blocks; ++q)
@@ -1273,13 +1419,23 @@ namespace pyperf_tensor::kernels
             }
         }
 
+        // How a strip takes its exponentials while it finds its bounds (softmax_strip):
+        // `first`, raised, for the first strip; then as the strip before turned out.
+        enum class strip_guess
+        {
+            first,
+            none,
+            unshifted,
+            bounds
+        };
+
         // Slices side by side (lanes contiguous in memory, the axis strided): vectorised
         // across the lanes, S registers (S * W lanes) per strip, the passes of the rows
         // walking down the axis (softmax on whole registers: two, see `guess`). S shrinks
         // for long axes so a strip of input and output stays in L2 between passes.
         template <class Arch, class T, index_t S, bool Log, bool Full>
         PYPERF_TENSOR_FLATTEN void softmax_strip(const T* in, index_t si, T* out, index_t so, index_t n, index_t lanes,
-                                                 shift& guess) noexcept
+                                                 strip_guess& guess) noexcept
         {
             using B = xsimd::batch<T, Arch>;
             using D = xsimd::batch<double, Arch>;
@@ -1300,14 +1456,21 @@ namespace pyperf_tensor::kernels
                 else
                     simd::store_part(p, 1, lanes, v);
             };
-            B m[S], mn[S];
-            simd::unrolled<S>([&](auto u) { m[u] = B(ninf), mn[u] = B(-ninf); });
-            // The strip's bounds take in register u of row i (v: read with -inf past lanes).
+            B m[S], mn[S], live[S];
+            simd::unrolled<S>([&](auto u) { m[u] = B(ninf), mn[u] = live[u] = B(-ninf); });
+            // The strip's bounds take in register u of row i (v: read with -inf past lanes);
+            // `live`, as the masked rows' of softmax_rows, every eighth row's smallest value
+            // above -z (|v + z|), for safe_spread.
+            const B z(std::is_same<T, float>::value ? T(104) : T(746));
             auto bounds = [&](index_t i, auto u, const B& v)
             {
                 m[u] = xsimd::max(m[u], v);
                 if constexpr (!Log)
+                {
                     mn[u] = xsimd::min(mn[u], Full ? v : load(in + i * si, u, -ninf));
+                    if (i % 8 == 0)
+                        live[u] = abs_max<false>(live[u], v + z);
+                }
             };
             // The pass that first reads the input's lines, or first writes the output's,
             // fetches them `ahead` rows down the strip (32 lines of each in flight): the
@@ -1331,7 +1494,7 @@ namespace pyperf_tensor::kernels
             // that its last pass reads the output alone, as softmax's does: 1000x1000
             // float32 along axis 0, AVX2, C++, 447 -> 405 us); with `track`, each register
             // read also goes into the strip's bounds.
-            auto pass2 = [&](auto mode, auto track)
+            auto pass2 = [&](auto mode, auto track, auto raise)
             {
                 auto step = [&](index_t i, auto u) -> B
                 {
@@ -1341,7 +1504,8 @@ namespace pyperf_tensor::kernels
                     const B v = load(in + i * si, u, ninf);
                     if constexpr (decltype(track)::value)
                         bounds(i, u, v);
-                    const B e = exp_shifted<decltype(mode)::value>(v, m[u]);
+                    const B e = exp_shifted<decltype(mode)::value>(
+                        decltype(raise)::value ? xsimd::max(B(simd::exp_normal_min<T>), v) : v, m[u]); // NaN kept
                     store(out + i * so, u, Log ? v - m[u] : e);
                     return e;
                 };
@@ -1364,18 +1528,27 @@ namespace pyperf_tensor::kernels
             // too, so that a masked input does not take every strip's exponentials twice
             // (C++, 1000x1000 along axis 0 under a causal mask, 1 thread: float32 AVX-512 430 ->
             // 290 us, AVX2 720 -> 497, float64 1700 -> 1110; guessing `unshifted` for every
-            // strip slowed unmasked ones 11-38%). log_softmax, a strip narrower than a
-            // register, and softmax in place (where the exponentials stored would have
-            // overwritten x before a wrong guess took them again) find the bounds first.
+            // strip slowed unmasked ones 11-38%). A strip after one whose slices reach beyond
+            // [-64, 64] unmasked (`bounds`) does not guess: exp_normal of a lane far below
+            // -64 would take a microcode assist on an Intel core (its result underflows),
+            // and logits in +-1000 along axis 0 took 10x the time of ordinary ones. So the
+            // first strip's guess raises x to -87 (where that changes anything the guess is
+            // wrong, and its exponentials are taken again); raising in every strip cost
+            // ordinary inputs 4%. log_softmax, a strip narrower than a register, and softmax
+            // in place (where the exponentials stored would have overwritten x before a
+            // wrong guess took them again) find the bounds first.
             constexpr bool can_guess = !Log && Full;
-            const bool guessing = can_guess && static_cast<const T*>(out) != in;
+            const bool guessing = can_guess && static_cast<const T*>(out) != in && guess != strip_guess::bounds;
             if constexpr (can_guess)
                 if (guessing)
                 {
-                    if (guess == shift::unshifted)
-                        pass2(std::integral_constant<shift, shift::unshifted>{}, std::true_type{});
+                    using no = std::false_type;
+                    if (guess == strip_guess::unshifted)
+                        pass2(std::integral_constant<shift, shift::unshifted>{}, std::true_type{}, no{});
+                    else if (guess == strip_guess::first)
+                        pass2(std::integral_constant<shift, shift::none>{}, std::true_type{}, std::true_type{});
                     else
-                        pass2(std::integral_constant<shift, shift::none>{}, std::true_type{});
+                        pass2(std::integral_constant<shift, shift::none>{}, std::true_type{}, no{});
                 }
             if (!guessing)
                 for (index_t i = 0; i < n; ++i)
@@ -1387,26 +1560,52 @@ namespace pyperf_tensor::kernels
                         });
             // Per lane, as for rows (softmax_shift).
             shift chosen = Log ? shift::summed : shift::none;
+            double spread = 0.0, masked = 0.0; // the strip's largest; leaving out masked values
             if constexpr (!Log)
-                simd::unrolled<S>([&](auto u) { chosen = std::max(chosen, softmax_shift(m[u], mn[u], m[u])); });
-            const bool right = guessing && (chosen == shift::none || chosen == guess);
-            if (guessing)
-                guess = chosen == shift::unshifted ? shift::unshifted : shift::none;
-            if (!right)
-            {
-                simd::unrolled<S>([&](auto u) { sum[u] = Sum{}; });
-                with_shift<Log>(chosen, [&](auto mode) { pass2(mode, std::false_type{}); });
-            }
-            B f[S];
-            simd::unrolled<S>([&](auto u)
-                              { f[u] = sum[u].per_lane([](const D& v) { return Log ? xsimd::log(v) : D(1.0) / v; }); });
-            for (index_t i = 0; i < n; ++i)
                 simd::unrolled<S>(
                     [&](auto u)
                     {
-                        const B v = load(out + i * so, u, T(0));
-                        store(out + i * so, u, Log ? v - f[u] : v * f[u]);
+                        spread = std::max(spread, static_cast<double>(lane_max(m[u] - mn[u])));
+                        masked = std::max(masked, static_cast<double>(lane_max(m[u] - (live[u] - z))));
+                        chosen = std::max(chosen, softmax_shift(m[u], mn[u], m[u]));
                     });
+            if (chosen == shift::unshifted)
+                spread = masked;
+            else if (chosen != shift::none)
+                spread = std::numeric_limits<double>::infinity();
+            const bool right =
+                guessing && (chosen == shift::none || (chosen == shift::unshifted && guess == strip_guess::unshifted));
+            guess = chosen == shift::none        ? strip_guess::none
+                    : chosen == shift::unshifted ? strip_guess::unshifted
+                                                 : strip_guess::bounds;
+            if (!right)
+            {
+                simd::unrolled<S>([&](auto u) { sum[u] = Sum{}; });
+                with_shift<Log>(chosen, [&](auto mode) { pass2(mode, std::false_type{}, std::false_type{}); });
+            }
+            B f[S];
+            normaliser<B> scale[S];
+            simd::unrolled<S>(
+                [&](auto u)
+                {
+                    f[u] = sum[u].per_lane([](const D& v) { return Log ? xsimd::log(v) : D(1.0) / v; });
+                    if constexpr (!Log)
+                        scale[u] = normaliser<B>(f[u], !(spread < safe_spread(n)));
+                });
+            auto finish = [&](auto careful)
+            {
+                for (index_t i = 0; i < n; ++i)
+                    simd::unrolled<S>(
+                        [&](auto u)
+                        {
+                            const B v = load(out + i * so, u, T(0));
+                            store(out + i * so, u, Log ? v - f[u] : decltype(careful)::value ? scale[u](v) : v * f[u]);
+                        });
+            };
+            if (!Log && scale[0].check)
+                finish(std::true_type{});
+            else
+                finish(std::false_type{});
         }
 
         // One step of a piece of a long slice (softmax_piece), with the shifts and sums
@@ -1494,13 +1693,14 @@ namespace pyperf_tensor::kernels
             else
             {
                 const B f(p.f), m(p.max);
+                const normaliser<B> scale(f, true); // (the slice's length is not known here)
                 for (index_t i = 0; i < n; i += W)
                 {
                     const index_t k = std::min(W, n - i);
                     if constexpr (Log)
                         store(i, k, (load(b.in, si, i, k, T(0)) - m) - f);
                     else
-                        store(i, k, load(b.out, so, i, k, T(0)) * f);
+                        store(i, k, scale(load(b.out, so, i, k, T(0))));
                 }
             }
         }
@@ -1524,7 +1724,7 @@ namespace pyperf_tensor::kernels
                 // them) while a strip of input and output fits a share of L3 between passes.
                 const bool wide = b.n * 4 * W * static_cast<index_t>(sizeof(T)) <= (index_t{1} << 21);
                 index_t j = 0;
-                shift guess = shift::none;
+                strip_guess guess = strip_guess::first;
                 if (wide)
                     for (; j + 4 * W <= b.lanes; j += 4 * W)
                         softmax_strip<Arch, T, 4, Log, true>(b.in + j, b.in_axis, b.out + j, b.out_axis, b.n, 4 * W,
