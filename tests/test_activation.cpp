@@ -536,7 +536,10 @@ TEST_CASE("softmax's last multiply and its corrected exponentials below the norm
     };
     auto same = [&](float got, float want) { return bits(got) == bits(want) || (std::isnan(got) && std::isnan(want)); };
     alignas(64) float v[W], out[W];
-    for (const float f : {1.0f, 0.99993f, 0.5f, 0.3f, 1e-3f, 1e-10f, 1e-28f, 1.5f, 3.0f, 1e6f})
+    // (a NaN f, the sum of a slice with a NaN, gives NaN whatever v, even a negative one:
+    // such a slice's exponentials may be garbage)
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (const float f : {1.0f, 0.99993f, 0.5f, 0.3f, 1e-3f, 1e-10f, 1e-28f, 1.5f, 3.0f, 1e6f, nan})
     {
         const kd::normaliser<B> scale(B(f), true);
         for (int r = 0; r < 4000; ++r)
@@ -544,11 +547,12 @@ TEST_CASE("softmax's last multiply and its corrected exponentials below the norm
             for (std::size_t i = 0; i < W; ++i)
             {
                 const std::uint32_t kind = g() % 8;
-                v[i] = kind < 3    ? from_bits(sub_bits(g))                                     // subnormal
-                       : kind < 6  ? std::ldexp(1 + unit(g), -126 + static_cast<int>(g() % 40)) // normal, small
-                       : kind == 6 ? unit(g)
-                                   : std::array<float, 4>{0.0f, std::numeric_limits<float>::quiet_NaN(),
-                                                          std::numeric_limits<float>::infinity(), 1.0f}[g() % 4];
+                v[i] = f != f && i % 2 ? -from_bits(sub_bits(g) << (g() % 8))
+                       : kind < 3      ? from_bits(sub_bits(g))                                     // subnormal
+                       : kind < 6      ? std::ldexp(1 + unit(g), -126 + static_cast<int>(g() % 40)) // normal, small
+                       : kind == 6     ? unit(g)
+                                       : std::array<float, 4>{0.0f, std::numeric_limits<float>::quiet_NaN(),
+                                                              std::numeric_limits<float>::infinity(), 1.0f}[g() % 4];
             }
             scale(B::load_aligned(v)).store_aligned(out);
             for (std::size_t i = 0; i < W; ++i)
@@ -592,7 +596,7 @@ TEST_CASE_TEMPLATE("softmax along axis 0: far-out strips first, last and between
     // before reached beyond: then it finds its bounds first. Blocks of 64 columns, each a
     // whole number of strips on every ISA: far out (+-1000), ordinary with a NaN beside a
     // value of -200 (NaN must not be lost to the raise), spread into the subnormals (20
-    // sigma, shifted by up to 160), ordinary, far out again. Within 5 ULP of the formula
+    // sigma, shifted by up to 160, one column NaN after 109), ordinary, far out again. Within 5 ULP of the formula
     // (NaN columns NaN), each block the bits of its columns taken alone.
     const pt::index_t rows = 200, cols = 5 * 64;
     pt::tensor<T> x(pt::dims{rows, cols});
@@ -607,6 +611,14 @@ TEST_CASE_TEMPLATE("softmax along axis 0: far-out strips first, last and between
     x.data()[7 * cols + 64 + 5] = -200;
     x.data()[9 * cols + 64 + 5] = std::numeric_limits<T>::quiet_NaN();
     x.data()[0 * cols + 5] = std::numeric_limits<T>::quiet_NaN();
+    // a value beyond 88 before a NaN, which the running maximum then drops: the slice's
+    // bounds say within [-64, 64] (the other values are), its exponentials overflow (AVX2's
+    // into garbage) in a strip whose results are checked for the subnormal range, and
+    // every result must still be NaN
+    for (pt::index_t i = 0; i < rows; ++i)
+        x.data()[i * cols + 128 + 5] = static_cast<T>(std::sin(0.37 * static_cast<double>(i)) * 3);
+    x.data()[2 * cols + 128 + 5] = 109;
+    x.data()[9 * cols + 128 + 5] = std::numeric_limits<T>::quiet_NaN();
     const auto s = pt::softmax(x, 0), ls = pt::log_softmax(x, 0);
     for (pt::index_t b = 0; b < 5; ++b)
     {
@@ -625,7 +637,7 @@ TEST_CASE_TEMPLATE("softmax along axis 0: far-out strips first, last and between
     for (pt::index_t j = 0; j < cols; ++j)
     {
         INFO("column ", j);
-        if (j == 5 || j == 64 + 5)
+        if (j == 5 || j == 64 + 5 || j == 128 + 5)
         {
             for (pt::index_t i = 0; i < rows; ++i)
                 CHECK((std::isnan(s.data()[i * cols + j]) && std::isnan(ls.data()[i * cols + j])));

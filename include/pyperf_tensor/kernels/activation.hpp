@@ -920,50 +920,54 @@ namespace pyperf_tensor::kernels
             corrected,
             summed
         };
+        // exp(d) for d <= 64 (NaN kept). Lanes below -87 (float64 -708) are 0 unless they lie
+        // where exp is subnormal, and only a register with such a lane takes exp_mul
+        // (exp_edges, out of line). exp_mul's two-factor power of 2 costs more than a mask
+        // needs: AVX2 float32 rows of 1000, C++, 1 thread, 449 -> 387 us, float64 1875 -> 1635,
+        // AVX-512 float64 958 -> 826. AVX-512 float32 took exp_mul for every register until
+        // an Intel host showed its cost there: an instruction whose result underflows takes
+        // a microcode assist, and exp_f32_zmm, which now avoids them, computes a register's
+        // lanes below the normal range apart. C++ 256x256, 1 thread, on that host: rows
+        // under a causal mask 173-182 -> 17.4-17.9 us (ordinary rows 14.5-15.2), logits in
+        // +-1000 (`plain`) 344-352 -> 52-53 us. The same bits (SSE2 float64: 2 of 1.4
+        // million softmax results 1 ULP apart, near 1e-307; every ISA before and after this
+        // change on 4.8 million).
+        template <class B>
+        PYPERF_TENSOR_INLINE B exp_masked(const B& d) noexcept
+        {
+            using T = typename B::value_type;
+            const B lo(simd::exp_normal_min<T>);
+            const auto below = d < lo;
+            const B r = xsimd::select(below, B(T(0)), simd::exp_normal(xsimd::max(lo, d))); // NaN kept
+            const auto subnormal = below & (d >= B(std::is_same<T, float>::value ? T(-104) : T(-746)));
+            if (xsimd::any(subnormal))
+                return simd::detail::exp_edges(r, d, subnormal);
+            return r;
+        }
+
         template <shift S, class B>
         PYPERF_TENSOR_INLINE B exp_shifted(const B& x, const B& m) noexcept
         {
             using T = typename B::value_type;
             if constexpr (S == shift::none)
                 return simd::exp_normal(x);
+            else if constexpr (S == shift::unshifted)
+                return exp_masked(x);
+            else if constexpr (S == shift::plain)
+                return exp_masked(x - m);
             else if constexpr (S == shift::summed)
                 return simd::exp_normal(xsimd::max(B(simd::exp_normal_min<T>), x - m));
             else
             {
-                // Lanes below -87 (float64 -708) are 0 unless they lie where exp is subnormal,
-                // and only a register with such a lane takes exp_mul (exp_edges, out of line).
-                // exp_mul's two-factor power of 2 costs more than a mask needs: AVX2 float32 rows
-                // of 1000, C++, 1 thread, 449 -> 387 us, float64 1875 -> 1635, AVX-512 float64
-                // 958 -> 826. AVX-512 float32 took exp_mul for every register until an Intel
-                // host showed its cost there: an instruction whose result underflows takes a
-                // microcode assist, and exp_f32_zmm, which now avoids them, computes a
-                // register's lanes below the normal range apart. C++ 256x256, 1 thread, on
-                // that host: rows under a causal mask 173-182 -> 17.4-17.9 us (ordinary rows
-                // 14.5-15.2), logits in +-1000 (`plain`, which shares this) 344-352 -> 52-53
-                // us. The same bits (SSE2 float64: 2 of 1.4 million softmax results 1 ULP
-                // apart, near 1e-307; every ISA before and after this change on 4.8 million).
-                // float32 `corrected` shares it too (simd::exp, its form before, has the same
-                // bits here, but AVX2's took an assist for inputs just below -87).
-                const B d = S == shift::unshifted ? x : x - m;
-                B e;
-                if constexpr (S == shift::corrected && !std::is_same<T, float>::value)
-                    e = simd::exp(d); // (the same bits but on SSE2, 1 ULP apart near 1e-307)
-                else
+                // float32 takes exp_masked too (simd::exp, its form before, has the same bits
+                // here, but AVX2's took an assist for inputs just below -87); float64 keeps
+                // simd::exp (with exp_masked, SSE2 gave 2 results near 1e-307 an ULP apart).
+                const B d = x - m, bb = d - x;
+                const B err = xsimd::max((x - (d - bb)) - (m + bb), B(T(-1))); // max(NaN, -1) is -1
+                if constexpr (std::is_same<T, float>::value)
                 {
-                    const B lo(simd::exp_normal_min<T>);
-                    const auto below = d < lo;
-                    e = xsimd::select(below, B(T(0)), simd::exp_normal(xsimd::max(lo, d))); // NaN kept
-                    const auto subnormal = below & (d >= B(std::is_same<T, float>::value ? T(-104) : T(-746)));
-                    if (xsimd::any(subnormal))
-                        e = simd::detail::exp_edges(e, d, subnormal);
-                }
-                if constexpr (S != shift::corrected)
-                    return e;
-                else
-                {
-                    const B bb = d - x;
-                    const B err = xsimd::max((x - (d - bb)) - (m + bb), B(T(-1))); // max(NaN, -1) is -1
-                    if constexpr (std::is_same<T, float>::value && simd::has_fma<typename B::arch_type>())
+                    const B e = exp_masked(d);
+                    if constexpr (simd::has_fma<typename B::arch_type>())
                     {
                         // e (1 + err) by below_normal where e lies below the normal range
                         // (there |d| < 104, so |err| <= 2^-18, and k (1 + err) < 2^23 for k =
@@ -975,6 +979,11 @@ namespace pyperf_tensor::kernels
                             return xsimd::select(small, below_normal(k, err, k), simd::fma(big, err, big));
                         }
                     }
+                    return simd::fma(e, err, e);
+                }
+                else
+                {
+                    const B e = simd::exp(d);
                     return simd::fma(e, err, e);
                 }
             }
@@ -1098,10 +1107,14 @@ namespace pyperf_tensor::kernels
         // (about 50 ns a register): softmax rows of logits with a spread of a few hundred
         // took 2-12x the time of ordinary rows (C++ figures in docs/performance-notes.md).
         // So with an FMA, where `check` says a slice's products may fall below the normal
-        // range (safe_spread), float32 lanes 0 < v < c, c a bit below FLT_MIN / f,
-        // are rounded by below_normal: from v's bits for a subnormal v, else from v 2^100 and
-        // f 2^49; the other lanes multiply (v of the small ones replaced by 0). A register
-        // without such lanes pays a compare; a slice that cannot underflow, nothing.
+        // range (safe_spread), float32 lanes v < c, c a bit below FLT_MIN / f, are rounded
+        // by below_normal: from v's bits for a subnormal v, else from v 2^100 and f 2^49;
+        // the other lanes multiply (v of the small ones replaced by 0). With AVX-512 every
+        // register of such a slice takes both, without a branch (with one, mispredicted on
+        // mixed slices, C++ rows of clip(20 x, -64, 64) took 540 us against 402); narrower
+        // registers, where both cost more and fewer hold a small lane, branch (AVX2 logits
+        // x100 along axis 0: 1715 us without the branch, 841-935 with it). A slice that
+        // cannot underflow takes the multiply alone.
         template <class B>
         struct normaliser
         {
@@ -1115,9 +1128,9 @@ namespace pyperf_tensor::kernels
                 if constexpr (exact)
                     if (check)
                     {
-                        // c = FLT_MIN (1 - 2^-10) / f, at most 2^-20 (v 2^100 stays finite), 0
-                        // for a NaN f; when below FLT_MIN, rounded down from its bits (no
-                        // instruction's result is subnormal). Any c up to that is right.
+                        // c = FLT_MIN (1 - 2^-10) / f, at most 2^-20 (v 2^100 stays finite); when
+                        // below FLT_MIN, rounded down from its bits (no instruction's result is
+                        // subnormal). Any c from 0 up to that is right.
                         using D = xsimd::batch<double, typename B::arch_type>;
                         D lo, hi;
                         simd::widen(f, lo, hi);
@@ -1131,6 +1144,10 @@ namespace pyperf_tensor::kernels
                         const B u = simd::narrow(units(blo), units(bhi)); // whole numbers
                         const B normal = simd::narrow(xsimd::max(blo, D(0x1p-126)), xsimd::max(bhi, D(0x1p-126)));
                         c = xsimd::select(u < B(0x1p23f), xsimd::bitwise_cast<B>(xsimd::to_int(u)), normal);
+                        // -inf where f is NaN: the slice holds a NaN, its bounds may have
+                        // dropped it (and its largest values), and its exponentials be garbage,
+                        // even negative; v * f makes every result NaN.
+                        c = xsimd::select(f == f, c, B(-std::numeric_limits<float>::infinity()));
                         f49 = f * B(0x1p49f);
                     }
             }
@@ -1139,17 +1156,21 @@ namespace pyperf_tensor::kernels
             {
                 if constexpr (exact)
                 {
-                    const auto low = (v < c) & (v > B(0.0f)); // (0 * f costs no assist)
-                    if (xsimd::any(low))
+                    auto low = v < c;
+                    if constexpr (B::size < 16)
                     {
-                        const auto sub = v < B(0x1p-126f);
-                        const B normal = xsimd::select(sub, B(0.0f), v); // (no multiply of a subnormal)
-                        const B a = xsimd::select(sub, subnormal_units(v), normal * B(0x1p100f));
-                        return xsimd::select(low, below_normal(a, xsimd::select(sub, f, f49)),
-                                             xsimd::select(low, B(0.0f), v) * f);
+                        low = low & (v > B(0.0f)); // (0 * f costs no assist)
+                        if (!xsimd::any(low))
+                            return v * f;
                     }
+                    const auto sub = v < B(0x1p-126f);
+                    const B normal = xsimd::select(sub, B(0.0f), v); // (no multiply of a subnormal)
+                    const B a = xsimd::select(sub, subnormal_units(v), normal * B(0x1p100f));
+                    return xsimd::select(low, below_normal(a, xsimd::select(sub, f, f49)),
+                                         xsimd::select(low, B(0.0f), v) * f);
                 }
-                return v * f;
+                else
+                    return v * f;
             }
         };
 
@@ -1459,17 +1480,19 @@ namespace pyperf_tensor::kernels
             B m[S], mn[S], live[S];
             simd::unrolled<S>([&](auto u) { m[u] = B(ninf), mn[u] = live[u] = B(-ninf); });
             // The strip's bounds take in register u of row i (v: read with -inf past lanes);
-            // `live`, as the masked rows' of softmax_rows, every eighth row's smallest value
-            // above -z (|v + z|), for safe_spread.
+            // with `with_live` (a guess of `unshifted`: masks), `live`, as the masked rows' of
+            // softmax_rows, every eighth row's smallest value above -z (|v + z|), for
+            // safe_spread (in every strip, ordinary ones along axis 0 took 2-3% longer).
             const B z(std::is_same<T, float>::value ? T(104) : T(746));
-            auto bounds = [&](index_t i, auto u, const B& v)
+            auto bounds = [&](index_t i, auto u, const B& v, auto with_live)
             {
                 m[u] = xsimd::max(m[u], v);
                 if constexpr (!Log)
                 {
                     mn[u] = xsimd::min(mn[u], Full ? v : load(in + i * si, u, -ninf));
-                    if (i % 8 == 0)
-                        live[u] = abs_max<false>(live[u], v + z);
+                    if constexpr (decltype(with_live)::value)
+                        if (i % 8 == 0)
+                            live[u] = abs_max<false>(live[u], v + z);
                 }
             };
             // The pass that first reads the input's lines, or first writes the output's,
@@ -1503,7 +1526,7 @@ namespace pyperf_tensor::kernels
                     fetch_out(i, u);
                     const B v = load(in + i * si, u, ninf);
                     if constexpr (decltype(track)::value)
-                        bounds(i, u, v);
+                        bounds(i, u, v, std::bool_constant<decltype(mode)::value == shift::unshifted>{});
                     const B e = exp_shifted<decltype(mode)::value>(
                         decltype(raise)::value ? xsimd::max(B(simd::exp_normal_min<T>), v) : v, m[u]); // NaN kept
                     store(out + i * so, u, Log ? v - m[u] : e);
@@ -1556,7 +1579,7 @@ namespace pyperf_tensor::kernels
                         [&](auto u)
                         {
                             fetch_in(i, u);
-                            bounds(i, u, load(in + i * si, u, ninf));
+                            bounds(i, u, load(in + i * si, u, ninf), std::false_type{});
                         });
             // Per lane, as for rows (softmax_shift).
             shift chosen = Log ? shift::summed : shift::none;
@@ -1569,10 +1592,10 @@ namespace pyperf_tensor::kernels
                         masked = std::max(masked, static_cast<double>(lane_max(m[u] - (live[u] - z))));
                         chosen = std::max(chosen, softmax_shift(m[u], mn[u], m[u]));
                     });
-            if (chosen == shift::unshifted)
+            if (chosen != shift::none && !(chosen == shift::unshifted && guessing && guess == strip_guess::unshifted))
+                spread = std::numeric_limits<double>::infinity(); // (`live` not taken)
+            else if (chosen == shift::unshifted)
                 spread = masked;
-            else if (chosen != shift::none)
-                spread = std::numeric_limits<double>::infinity();
             const bool right =
                 guessing && (chosen == shift::none || (chosen == shift::unshifted && guess == strip_guess::unshifted));
             guess = chosen == shift::none        ? strip_guess::none
