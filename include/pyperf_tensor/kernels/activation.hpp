@@ -826,6 +826,7 @@ namespace pyperf_tensor::kernels
         T max = T(0), min = T(0); // first: the piece's (NaN may be skipped); later: the slice's
         double sum = 0.0;         // first, exps: the piece's exponentials summed
         T f = T(0);               // finish: 1 / the slice's sum (softmax) or log of it
+        bool careful = true;      // finish: its results may fall below FLT_MIN (detail::safe_spread)
     };
 
     // Whether a softmax slice with these largest and smallest values takes its
@@ -1716,14 +1717,16 @@ namespace pyperf_tensor::kernels
             else
             {
                 const B f(p.f), m(p.max);
-                const normaliser<B> scale(f, true); // (the slice's length is not known here)
+                const normaliser<B> scale(f, p.careful);
                 for (index_t i = 0; i < n; i += W)
                 {
                     const index_t k = std::min(W, n - i);
                     if constexpr (Log)
                         store(i, k, (load(b.in, si, i, k, T(0)) - m) - f);
-                    else
+                    else if (scale.check)
                         store(i, k, scale(load(b.out, so, i, k, T(0))));
+                    else
+                        store(i, k, load(b.out, so, i, k, T(0)) * f);
                 }
             }
         }

@@ -122,8 +122,12 @@ namespace pyperf_tensor
                     total += p.sum;
             }
             const T f = static_cast<T>(log ? std::log(total) : 1.0 / total);
+            const bool careful = !(static_cast<double>(mx) - mn < kernels::detail::safe_spread(n));
             for (piece& p : pieces)
+            {
                 p.f = f;
+                p.careful = careful;
+            }
             run(piece::finish);
         }
     } // namespace detail
