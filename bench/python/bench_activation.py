@@ -3,11 +3,10 @@ Numba (@njit(parallel=True) loops over rows, as one would write them; when insta
 float32 matrices at the standard sizes, 1 and 2 threads, softmax / log_softmax along axis -1
 and axis 0, over short rows (a (100000, 10) batch), over one long row (2^17 and 2^20
 logits), along axis -1 under a causal mask (the upper triangle -1e9, as attention masks are
-written: half the exponentials underflow, held to the unmasked time in the same rounds) and
-on inputs spread over ±1000 and softmax of logits 20 times as wide (held to the ordinary
-inputs' time). Ours and NumPy write into a
-preallocated out; torch's functional API allocates (its caching allocator makes that cheap),
-except sigmoid/tanh which take out=."""
+written: half the exponentials underflow, held to the unmasked time in the same rounds), on
+inputs spread over ±1000 and, for softmax, on logits 20 times as wide (both held to the
+ordinary inputs' time). Ours and NumPy write into a preallocated out; torch's functional API
+allocates (its caching allocator makes that cheap), except sigmoid/tanh which take out=."""
 
 import math
 
