@@ -28,6 +28,11 @@ namespace pyperf_tensor::kernels
 {
     namespace detail
     {
+        // Below this x (float64 -746) e^x rounds to 0; from it up to simd::exp_normal_min it
+        // is subnormal.
+        template <class T>
+        inline constexpr T exp_zero_below = std::is_same<T, float>::value ? T(-104) : T(-746);
+
         // Recompute the lanes of r where `edge` holds as f(x) (the edge code of sigmoid, silu
         // and the GELUs: a few operations more than the ordinary code, as exp_mul rounds their
         // subnormal results once). With AVX-512's 32 registers inline: out of line, float32
@@ -701,10 +706,10 @@ namespace pyperf_tensor::kernels
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
-            // Below -104 (float64 -746) e^x rounds to 0.
+            // Below exp_zero_below e^x rounds to 0.
             return detail::fix_edges(
                 r, x, x < V(simd::exp_negated_min<T>), [](const V& v) { return simd::detail::exp_mul(v, V(T(1))); },
-                std::is_same<T, float>::value ? T(-104) : T(-746), T(0));
+                detail::exp_zero_below<T>, T(0));
         }
     };
 
@@ -940,7 +945,7 @@ namespace pyperf_tensor::kernels
             const B lo(simd::exp_normal_min<T>);
             const auto below = d < lo;
             const B r = xsimd::select(below, B(T(0)), simd::exp_normal(xsimd::max(lo, d))); // NaN kept
-            const auto subnormal = below & (d >= B(std::is_same<T, float>::value ? T(-104) : T(-746)));
+            const auto subnormal = below & (d >= B(exp_zero_below<T>));
             if (xsimd::any(subnormal))
                 return simd::detail::exp_edges(r, d, subnormal);
             return r;
@@ -1318,7 +1323,7 @@ namespace pyperf_tensor::kernels
                         // have many small values (C++, 1 thread, causal-mask rows with every
                         // register 1.13x the time, every fourth 1.07x, every eighth 1.04x).
                         // Other rows are shifted.
-                        const B z(std::is_same<T, float>::value ? T(104) : T(746));
+                        const B z(-exp_zero_below<T>);
                         B mx[4] = {B(ninf), B(ninf), B(ninf), B(ninf)}, mn(-ninf);
                         index_t j = 0;
                         auto bounds = [&](int u, const B& x)
@@ -1484,7 +1489,7 @@ namespace pyperf_tensor::kernels
             // with `with_live` (a guess of `unshifted`: masks), `live`, as the masked rows' of
             // softmax_rows, every eighth row's smallest value above -z (|v + z|), for
             // safe_spread (in every strip, ordinary ones along axis 0 took 2-3% longer).
-            const B z(std::is_same<T, float>::value ? T(104) : T(746));
+            const B z(-exp_zero_below<T>);
             auto bounds = [&](index_t i, auto u, const B& v, auto with_live)
             {
                 m[u] = xsimd::max(m[u], v);
@@ -1718,16 +1723,24 @@ namespace pyperf_tensor::kernels
             {
                 const B f(p.f), m(p.max);
                 const normaliser<B> scale(f, p.careful);
-                for (index_t i = 0; i < n; i += W)
+                auto finish = [&](auto careful)
                 {
-                    const index_t k = std::min(W, n - i);
-                    if constexpr (Log)
-                        store(i, k, (load(b.in, si, i, k, T(0)) - m) - f);
-                    else if (scale.check)
-                        store(i, k, scale(load(b.out, so, i, k, T(0))));
-                    else
-                        store(i, k, load(b.out, so, i, k, T(0)) * f);
-                }
+                    for (index_t i = 0; i < n; i += W)
+                    {
+                        const index_t k = std::min(W, n - i);
+                        if constexpr (Log)
+                            store(i, k, (load(b.in, si, i, k, T(0)) - m) - f);
+                        else
+                        {
+                            const B v = load(b.out, so, i, k, T(0));
+                            store(i, k, decltype(careful)::value ? scale(v) : v * f);
+                        }
+                    }
+                };
+                if (scale.check)
+                    finish(std::true_type{});
+                else
+                    finish(std::false_type{});
             }
         }
 
