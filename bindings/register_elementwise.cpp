@@ -29,7 +29,9 @@ namespace pyperf_tensor::bindings
                 {ab, "Elementwise maximum; NaN in either operand gives NaN (as numpy.maximum)."},
                 {ab, "Elementwise minimum; NaN in either operand gives NaN (as numpy.minimum)."},
                 {ab, "Elementwise a ** b (float only; in SIMD on AVX2/AVX-512 within 1 ULP, nearly always correctly\n"
-                     "rounded: float32 through float64, float64 in double-double steps; special values as C's pow)."}});
+                     "rounded: float32 through float64, float64 in double-double steps; special values as C's pow).\n"
+                     "A scalar b that is a whole number up to 64 in magnitude (x ** 3, x ** -2) takes products by\n"
+                     "squaring on every ISA, as accurate; 2, 1, 0, -1 and 0.5 are exact shortcuts."}});
         using kernels::binary_op, kernels::ternary_op;
         const std::vector<const char*> abc{"a", "b", "c", "out"}, clip_params{"x", "lo", "hi", "out"};
         def_fast(m,

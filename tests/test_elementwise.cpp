@@ -654,6 +654,76 @@ TEST_CASE_TEMPLATE("pow: within 1 ULP, nearly always correctly rounded; exact re
     CHECK(rounded >= n_swept - n_swept / (f32 ? (simd_pow ? 1000 : 100) : 500));
 }
 
+TEST_CASE_TEMPLATE("pow with a whole exponent along a row: products by squaring, nearly always correctly rounded", T,
+                   float, double)
+{
+    // pow(x, n) for a scalar n = +-3 .. +-64 takes simd::powi. The reference: x^|n| by
+    // squaring in long double (a 64-bit significand: within ~|n| 2^-64 before the last
+    // rounding, a thirty-second of a float64 ULP at n = 64, so for float64 the reference
+    // itself misrounds now and then; tests/python/test_elementwise.py checks against exact
+    // rationals), inverted for n < 0, rounded once to T.
+    using L = std::numeric_limits<T>;
+    auto reference = [](T x, int n)
+    {
+        long double b = x, r = 1;
+        for (unsigned m = static_cast<unsigned>(std::abs(n)); m; m >>= 1, b *= b)
+            if (m & 1)
+                r *= b;
+        return static_cast<T>(n < 0 ? 1 / r : r);
+    };
+    std::vector<T> xs;
+    std::uint64_t state = 12345;
+    for (int i = 0; i < 4000; ++i) // spread over every binade, both signs, and near 1
+    {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        const double u = static_cast<double>(state >> 11) * 0x1p-53;
+        xs.push_back(static_cast<T>(i % 4 == 0 ? 1 + (u - 0.5) / 64 : std::exp2((u - 0.5) * (L::max_exponent / 2))));
+        if (i % 3 == 0)
+            xs.back() = -xs.back();
+    }
+    const std::size_t n_random = xs.size();
+    const T nan = L::quiet_NaN(), inf = L::infinity();
+    for (T x : {T(0), T(-0.0), inf, -inf, nan, T(1), T(-1), T(2), T(-2), T(3), L::denorm_min(), -L::denorm_min(),
+                L::min(), L::max(), -L::max(), T(0.5), std::sqrt(L::max()), std::sqrt(L::min())})
+        xs.push_back(x);
+    const auto size = static_cast<index_t>(xs.size());
+    tensor<T> x(dims{size});
+    std::copy(xs.begin(), xs.end(), x.data());
+    for (int n : {3, -2, -3, 4, 5, -7, 10, 31, -33, 63, 64, -64})
+    {
+        const auto r = pow(x, T(n));
+        // Every element the same bits wherever it starts in a register (scalar heads and
+        // tails, partial registers).
+        for (index_t shift : {1, 3, 7})
+        {
+            const auto part = pow(view<const T>(x.data() + shift, dims{size - shift}), T(n));
+            for (index_t i = 0; i < size - shift; ++i)
+                REQUIRE(same(part.data()[i], r.data()[i + shift]));
+        }
+        std::size_t rounded = 0, ordinary = 0;
+        for (std::size_t i = 0; i < xs.size(); ++i)
+        {
+            INFO("pow(", xs[i], ", ", n, ") = ", r.data()[i]);
+            const T want = reference(xs[i], n);
+            if (i >= n_random || !std::isfinite(want) || std::abs(want) < L::min())
+            {
+                // C's special values, overflow and the subnormal range: as libm has them
+                // (float32: libm's double pow rounded to float).
+                const T c = static_cast<T>(std::pow(static_cast<double>(xs[i]), static_cast<double>(n)));
+                REQUIRE(ulp_close(r.data()[i], c, 1));
+                REQUIRE(std::signbit(r.data()[i]) == std::signbit(c));
+                continue;
+            }
+            REQUIRE(ulp_close(r.data()[i], want, 1));
+            rounded += r.data()[i] == want;
+            ++ordinary;
+        }
+        INFO("n = ", n, ": ", ordinary - rounded, " of ", ordinary, " not correctly rounded");
+        CHECK(ordinary > n_random / 4);
+        CHECK(rounded >= ordinary - ordinary / (std::is_same<T, float>::value ? 1000 : 50));
+    }
+}
+
 TEST_CASE_TEMPLATE("NaN and infinities behave as in NumPy", T, float, double)
 {
     const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();

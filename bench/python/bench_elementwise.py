@@ -73,6 +73,10 @@ def run(bench, sizes=SIZES, threads=(1, 2), dtype=np.float32, ops=tuple(OPS), la
             out = np.empty((n, n), dtype)
             for t in threads:
                 _compare(bench, name, "into out", args, out, t, dtype)
+                # One exponent for the whole array, as x ** 3 is written: whole ones take
+                # products (simd::powi), others the general pow.
+                for e in (3.0, -2.0, 1.7) if name == "pow" else ():
+                    _compare(bench, name, f"exponent {e:g}", [args[0], dtype(e)], out, t, dtype)
     if not layouts:
         return
     # Strided, transposed and broadcast inputs vs the contiguous case, 1000x1000.

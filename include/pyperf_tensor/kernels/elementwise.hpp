@@ -221,21 +221,26 @@ namespace pyperf_tensor::kernels
             return detail::nan_min(detail::nan_max(x, lo), hi);
         });
 
-    // pow(x, e) for an exponent that is one value along a row (pow(x, 2.0)) and has an
-    // exact shortcut: x * x, x, 1, 1 / x, sqrt(x) (with C's pow(-0, 0.5) = +0 and
-    // pow(-inf, 0.5) = +inf), each correctly rounded. The row dispatcher runs it in place
+    // pow(x, e) for an exponent that is one value along a row (pow(x, 2.0)) and has a
+    // shortcut: x * x, x, 1, 1 / x, sqrt(x) (with C's pow(-0, 0.5) = +0 and
+    // pow(-inf, 0.5) = +inf), each correctly rounded, and simd::powi for the other whole
+    // exponents up to 64 in magnitude (x^3, x^-2: products by squaring in double or
+    // double-double, nearly always correctly rounded). The row dispatcher runs it in place
     // of pow_op: the general pow costs ~16x a square.
     PYPERF_TENSOR_ELEMENTWISE_OP(
-        pow_constant, 2, is_float, enum class kind_t{none, square, identity, one, reciprocal, root};
-        kind_t kind = kind_t::none;
+        pow_constant, 2, is_float, enum class kind_t{none, square, identity, one, reciprocal, root, whole};
+        kind_t kind = kind_t::none; int n = 0;
 
         template <class T> static pow_constant_op of(T e) noexcept {
+            const bool whole = e == std::trunc(e) && std::fabs(e) <= T(simd::powi_max);
             return {e == T(2)     ? kind_t::square
                     : e == T(1)   ? kind_t::identity
                     : e == T(0)   ? kind_t::one
                     : e == T(-1)  ? kind_t::reciprocal
                     : e == T(0.5) ? kind_t::root
-                                  : kind_t::none};
+                    : whole       ? kind_t::whole
+                                  : kind_t::none,
+                    whole ? static_cast<int>(e) : 0};
         }
 
         template <class V>
@@ -251,6 +256,8 @@ namespace pyperf_tensor::kernels
                 return V(T(1));
             case kind_t::reciprocal:
                 return V(T(1)) / x;
+            case kind_t::whole:
+                return simd::powi(x, n);
             default:
             {
                 const T inf = std::numeric_limits<T>::infinity();

@@ -19,7 +19,9 @@
 //        tables (math_tables.hpp), both within 1 ULP and nearly always correctly rounded;
 //        special inputs (x <= 0, infinities, NaN; float64 also subnormal x and results
 //        beyond e^+-708) go to libm, and so does SSE2. Exponents 2, 1, 0, -1, 1/2 constant
-//        along a row take exact shortcuts (kernels/elementwise.hpp: pow_constant_op).
+//        along a row take exact shortcuts (kernels/elementwise.hpp: pow_constant_op),
+//        other whole exponents up to 64 in magnitude powi: products by squaring, float32
+//        in double, float64 in double-double, on every ISA.
 #pragma once
 
 #include <array>
@@ -980,6 +982,152 @@ namespace pyperf_tensor::simd
             }
             else
                 return detail::patch_lanes(x, xsimd::batch_bool<T, typename V::arch_type>(true), libm, x, y);
+        }
+    }
+
+    namespace detail
+    {
+        // The element type of a scalar or a batch.
+        template <class V, class = void>
+        struct lane
+        {
+            using type = V;
+        };
+        template <class V>
+        struct lane<V, std::void_t<typename V::value_type>>
+        {
+            using type = typename V::value_type;
+        };
+
+        // a * b exactly, for scalars and batches alike (product_error's scalar twin).
+        template <class V>
+        PYPERF_TENSOR_INLINE V exact_product_error(const V& a, const V& b, const V& p) noexcept
+        {
+            if constexpr (std::is_arithmetic<V>::value)
+                return std::fma(a, b, -p);
+            else
+                return product_error(a, b, p);
+        }
+
+        // A double-double h + l (|l| <= ulp(h) / 2) and its product with another, within
+        // ~2^-104 relative (valid while no product leaves the normal range).
+        template <class V>
+        struct double_double
+        {
+            V h, l;
+            PYPERF_TENSOR_INLINE double_double operator*(const double_double& o) const noexcept
+            {
+                const V p = h * o.h, e = exact_product_error(h, o.h, p) + (h * o.l + l * o.h);
+                const V s = p + e;
+                return {s, e - (s - p)};
+            }
+        };
+
+        // b^m for m >= 1 by squaring: the same products in the same order for scalars and
+        // batches, so every lane's bits match its scalar twin's. b^(2^k) is only formed
+        // where a factor of the result needs it, so no intermediate lies farther from 1
+        // than the result.
+        template <class V>
+        PYPERF_TENSOR_INLINE V power_by_squaring(V b, unsigned m) noexcept
+        {
+            for (;;)
+            {
+                if (m & 1)
+                {
+                    V r = b;
+                    while (m >>= 1)
+                    {
+                        b = b * b;
+                        if (m & 1)
+                            r = r * b;
+                    }
+                    return r;
+                }
+                m >>= 1;
+                b = b * b;
+            }
+        }
+
+        // 1 / p from a seed q within 2^-23 of it (1.0f / x for a float x widened to p, x
+        // normal and below 2^126): two Newton steps, without FMA so that scalars and
+        // batches agree on every ISA (the first step's p q is exact: two 24-bit factors),
+        // leave ~2^-52.
+        template <class V>
+        PYPERF_TENSOR_INLINE V refine_reciprocal(const V& p, V q) noexcept
+        {
+            q = q + q * (V(1.0) - p * q);
+            return q + q * (V(1.0) - p * q);
+        }
+
+        // 1 / (h + l) rounded: q = 1/h corrected by the residual 1 - q (h + l) (q h - 1 is
+        // exact in two parts).
+        template <class V>
+        PYPERF_TENSOR_INLINE V reciprocal_dd(const double_double<V>& a) noexcept
+        {
+            const V q = V(1.0) / a.h, p = q * a.h;
+            const V rem = ((V(1.0) - p) - exact_product_error(q, a.h, p)) - q * a.l;
+            return q + q * rem;
+        }
+    } // namespace detail
+
+    // pow(x, n) for a whole n, 1 <= |n| <= powi_max, with C's special values: the products
+    // of x^n by squaring, float32 in double (each squaring doubles the relative error
+    // before it: within ~2 |n| 2^-53 <= 2^-46 before the last rounding, so the float result
+    // is the correctly rounded one unless the exact value lies that close to a midpoint,
+    // and 1 ULP off at most), float64 in double-double (within ~2^-97; lanes whose
+    // |x^|n|| leaves [2^-960, 2^960], and x that are 0, infinite or NaN, from libm). A
+    // negative n: float32 takes (1/x)^|n|, 1/x a float division refined in double (x
+    // subnormal, beyond 2^126, 0, infinite or NaN: 1 / x^|n| divided in double; two
+    // divisions of doubles per register took 1.24x as long, C++, 1000x1000, 1 thread),
+    // float64 divides in double-double. Scalars and batches give the same bits.
+    constexpr int powi_max = 64;
+    template <class V>
+    inline V powi(const V& x, int n) noexcept
+    {
+        const unsigned m = static_cast<unsigned>(n < 0 ? -n : n);
+        if constexpr (std::is_same<typename detail::lane<V>::type, float>::value)
+        {
+            if constexpr (std::is_arithmetic<V>::value)
+            {
+                const double d = static_cast<double>(x);
+                if (n > 0)
+                    return static_cast<float>(detail::power_by_squaring(d, m));
+                if (std::fabs(x) >= 0x1p-126f && std::fabs(x) <= 0x1p126f)
+                    return static_cast<float>(
+                        detail::power_by_squaring(detail::refine_reciprocal(d, static_cast<double>(1.0f / x)), m));
+                return static_cast<float>(1.0 / detail::power_by_squaring(d, m));
+            }
+            else
+            {
+                using D = xsimd::batch<double, typename V::arch_type>;
+                D lo, hi;
+                widen(x, lo, hi);
+                if (n > 0)
+                    return narrow(detail::power_by_squaring(lo, m), detail::power_by_squaring(hi, m));
+                const auto seeded = (xsimd::abs(x) >= V(0x1p-126f)) & (xsimd::abs(x) <= V(0x1p126f));
+                D seed_lo, seed_hi;
+                widen(V(1.0f) / x, seed_lo, seed_hi);
+                const V r = narrow(detail::power_by_squaring(detail::refine_reciprocal(lo, seed_lo), m),
+                                   detail::power_by_squaring(detail::refine_reciprocal(hi, seed_hi), m));
+                if (xsimd::all(seeded))
+                    return r;
+                return xsimd::select(
+                    seeded, r,
+                    narrow(D(1.0) / detail::power_by_squaring(lo, m), D(1.0) / detail::power_by_squaring(hi, m)));
+            }
+        }
+        else
+        {
+            const auto p = detail::power_by_squaring(detail::double_double<V>{x, V(0.0)}, m);
+            const V r = n < 0 ? detail::reciprocal_dd(p) : p.h;
+            auto libm = [n](double a) { return std::pow(a, static_cast<double>(n)); };
+            if constexpr (std::is_arithmetic<V>::value)
+                return std::fabs(p.h) >= 0x1p-960 && std::fabs(p.h) <= 0x1p960 ? r : libm(x);
+            else
+            {
+                const auto ordinary = (xsimd::abs(p.h) >= V(0x1p-960)) & (xsimd::abs(p.h) <= V(0x1p960));
+                return xsimd::all(ordinary) ? r : detail::patch_lanes(r, !ordinary, libm, x);
+            }
         }
     }
 } // namespace pyperf_tensor::simd
