@@ -71,7 +71,7 @@ namespace pyperf_tensor::bindings
             }
             catch (...)
             {
-                set_python_error(std::current_exception());
+                set_python_error(std::current_exception(), f.sig.name);
                 return nullptr;
             }
         }
@@ -102,8 +102,15 @@ namespace pyperf_tensor::bindings
         m.attr(f->sig.name) = fn;
     }
 
-    void set_python_error(std::exception_ptr error) noexcept
+    void set_python_error(std::exception_ptr error, const char* op) noexcept
     {
+        // The library's own messages ("operands could not be broadcast ...") name the op
+        // they came from; the bindings' messages already begin with it.
+        auto message = [op](const std::exception& e)
+        {
+            const std::string what = e.what(), prefix = op ? std::string(op) + ": " : std::string();
+            return what.compare(0, prefix.size(), prefix) == 0 ? what : prefix + what;
+        };
         try
         {
             std::rethrow_exception(error);
@@ -118,20 +125,20 @@ namespace pyperf_tensor::bindings
         }
         catch (const dtype_error& e)
         {
-            PyErr_SetString(PyExc_TypeError, e.what());
+            PyErr_SetString(PyExc_TypeError, message(e).c_str());
         }
         catch (const axis_error& e) // NumPy's AxisError: a ValueError and an IndexError
         {
             PyErr_SetObject(py::module_::import("numpy").attr("exceptions").attr("AxisError").ptr(),
-                            py::str(e.what()).ptr());
+                            py::str(message(e)).ptr());
         }
         catch (const std::invalid_argument& e) // shape_error, argument_error
         {
-            PyErr_SetString(PyExc_ValueError, e.what());
+            PyErr_SetString(PyExc_ValueError, message(e).c_str());
         }
         catch (const std::overflow_error& e)
         {
-            PyErr_SetString(PyExc_OverflowError, e.what());
+            PyErr_SetString(PyExc_OverflowError, message(e).c_str());
         }
         catch (const std::bad_alloc&)
         {
@@ -139,7 +146,7 @@ namespace pyperf_tensor::bindings
         }
         catch (const std::exception& e)
         {
-            PyErr_SetString(PyExc_RuntimeError, e.what());
+            PyErr_SetString(PyExc_RuntimeError, message(e).c_str());
         }
         catch (...)
         {

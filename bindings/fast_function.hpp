@@ -30,6 +30,7 @@ namespace pyperf_tensor::bindings
 
     void def_fast(py::module_& m, fast_signature sig, fast_impl impl);
 
-    // Sets the Python error for the exception in flight (every C++ error maps to one).
-    void set_python_error(std::exception_ptr error) noexcept;
+    // Sets the Python error for the exception in flight (every C++ error maps to one),
+    // its message prefixed with "op: " where op is given and the message lacks it.
+    void set_python_error(std::exception_ptr error, const char* op = nullptr) noexcept;
 } // namespace pyperf_tensor::bindings

@@ -6,6 +6,7 @@
 
 #include <pyperf_tensor/ops/reduce.hpp>
 
+#include "fast_function.hpp"
 #include "numpy_bridge.hpp"
 #include "register.hpp"
 #include "simd_dispatch.hpp"
@@ -15,9 +16,9 @@ namespace pyperf_tensor::bindings
     namespace
     {
         template <reduction Red>
-        py::object reduce_call(py::handle x_obj, py::handle axis, bool keepdims, py::handle out_obj, double ddof)
+        py::object reduce(const char* op, py::handle x_obj, py::handle axis, bool keepdims, py::handle out_obj,
+                          double ddof)
         {
-            const char* op = reduction_name(Red);
             operand x = read_operand(x_obj, op, "x");
             if (!x.array) // a Python or NumPy scalar: reduce it as a 0-d array (nothing to copy)
                 x = read_operand(py::module_::import("numpy").attr("asarray")(x_obj), op, "x");
@@ -42,6 +43,21 @@ namespace pyperf_tensor::bindings
                                           return out[py::tuple()];
                                       return std::move(out);
                                   });
+        }
+
+        template <reduction Red>
+        py::object reduce_call(py::handle x_obj, py::handle axis, bool keepdims, py::handle out_obj, double ddof)
+        {
+            const char* op = reduction_name(Red);
+            try
+            {
+                return reduce<Red>(op, x_obj, axis, keepdims, out_obj, ddof);
+            }
+            catch (...) // the library's errors begin with the op's name, as def_fast's do
+            {
+                set_python_error(std::current_exception(), op);
+                throw py::error_already_set();
+            }
         }
 
         // Registers Red with NumPy's signature minus dtype= (pybind11 writes it atop the doc).

@@ -1,5 +1,6 @@
 """Elementwise ops against NumPy and PyTorch CPU: every op into an existing `out` at the
-standard sizes, then strided, transposed and broadcast inputs against the contiguous case.
+standard sizes (pow also with one scalar exponent: 3, -2, 1.7), then strided, transposed and
+broadcast inputs against the contiguous case.
 """
 
 import numpy as np

@@ -574,6 +574,24 @@ def test_bad_input_raises_a_clear_error(call, error, message):
         call()
 
 
+@pytest.mark.parametrize("op, call", [
+    ("add", lambda: pt.add(np.ones(3), np.ones(4))),
+    ("neg", lambda: pt.neg(np.ones(3), out=np.ones(4))),
+    ("fma", lambda: pt.fma(np.ones((1,) * 40), 1.0, 1.0)),
+    ("sum", lambda: pt.sum(np.ones((1,) * 40))),
+    ("sigmoid", lambda: pt.sigmoid(np.ones(3), out=np.ones(2))),
+    ("maximum", lambda: pt.maximum(np.ones(3, np.int32), 2 ** 40)),
+    ("softmax", lambda: pt.softmax(np.ones(3), axis=1)),
+])
+def test_every_error_names_its_op(op, call):
+    """Errors raised deep in the library (shapes, ranks) begin with the op's name, as the
+    bindings' own do, and name it once."""
+    with pytest.raises((TypeError, ValueError, OverflowError)) as error:
+        call()
+    assert str(error.value).startswith(op + ": "), str(error.value)
+    assert not str(error.value).startswith(op + ": " + op + ":"), str(error.value)
+
+
 def test_writeable_out_with_overlapping_elements_is_refused():
     base = np.zeros(3, np.float32)
     out = np.lib.stride_tricks.as_strided(base, shape=(2, 3), strides=(0, 4))
