@@ -346,6 +346,27 @@ def test_pow_whole_exponents_round_correctly(isa, dtype):
         assert ulp_distance(got, want).max() <= 1, (n, got, want)
 
 
+@settings(max_examples=40)
+@given(data=st.data())
+def test_pow_whole_exponents_on_any_view(isa, data):
+    """pow(view, n) for whole n in [-64, 64] (each walk: reversed, strided, transposed, 0-d and
+    broadcast operands, Python, NumPy and 0-d exponents), any values: within 1 ULP of powl,
+    NaN, infinities and signed zeros where powl has them."""
+    dtype = data.draw(st.sampled_from([np.float32, np.float64]), label="dtype")
+    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=40), label="shape")
+    x = data.draw(strided_arrays(dtype, shape), label="x")
+    n = data.draw(st.integers(-64, 64), label="n")
+    exponent = data.draw(st.sampled_from([n, float(n), dtype(n), np.asarray(n, dtype)]), label="exponent")
+    got = np.atleast_1d(pt.pow(x, exponent))
+    with np.errstate(all="ignore"):
+        want = np.atleast_1d(np.power(np.asarray(x, np.longdouble), np.longdouble(n)).astype(dtype))
+    assert got.dtype == dtype and got.shape == want.shape
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    assert np.array_equal(got[np.isinf(want)], want[np.isinf(want)])
+    assert np.array_equal(np.signbit(got[want == 0]), np.signbit(want[want == 0]))
+    assert ulp_distance(got, want).max(initial=0) <= 1
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pow_over_the_whole_range(isa, dtype):
     """Results from the smallest normal to the largest finite value, x near 1 with large
