@@ -350,8 +350,9 @@ def test_pow_whole_exponents_round_correctly(isa, dtype):
 @given(data=st.data())
 def test_pow_whole_exponents_on_any_view(isa, data):
     """pow(view, n) for whole n in [-64, 64] (each walk: reversed, strided, transposed, 0-d and
-    broadcast operands, Python, NumPy and 0-d exponents), any values: within 1 ULP of powl,
-    NaN, infinities and signed zeros where powl has them."""
+    broadcast operands, Python, NumPy and 0-d exponents; strided outputs), any values: within 1
+    ULP of powl, NaN, infinities and signed zeros where powl has them, and the same bits as for
+    a contiguous copy (every walk takes the same shortcut)."""
     dtype = data.draw(st.sampled_from([np.float32, np.float64]), label="dtype")
     shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=40), label="shape")
     x = data.draw(strided_arrays(dtype, shape), label="x")
@@ -365,6 +366,11 @@ def test_pow_whole_exponents_on_any_view(isa, data):
     assert np.array_equal(got[np.isinf(want)], want[np.isinf(want)])
     assert np.array_equal(np.signbit(got[want == 0]), np.signbit(want[want == 0]))
     assert ulp_distance(got, want).max(initial=0) <= 1
+    assert np.atleast_1d(pt.pow(np.ascontiguousarray(x), exponent)).tobytes() == got.tobytes()
+    out = data.draw(strided_arrays(dtype, np.shape(x)), label="out")
+    if isinstance(out, np.ndarray):  # not a NumPy scalar
+        pt.pow(x, exponent, out=out)
+        assert np.atleast_1d(out).tobytes() == got.tobytes()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

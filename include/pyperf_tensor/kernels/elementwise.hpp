@@ -913,6 +913,13 @@ namespace pyperf_tensor::kernels
         {
             using B = xsimd::batch<T, Arch>;
             constexpr index_t W = static_cast<index_t>(B::size);
+            // One exponent for the whole block (pow(x.T, 3), pow(x, 3, out=y[:, ::2])):
+            // its shortcut in every walk, as dispatch_row takes it for an exponent that is
+            // one value along each row. pow(x.T, 3) took 4.8x its contiguous time.
+            if constexpr (std::is_same<Op, pow_op>::value)
+                if (b.in_inner[1] == 0 && b.in_outer[1] == 0)
+                    if (const auto twin = pow_constant_op::of(*b.in[1]); twin.kind != pow_constant_op::kind_t::none)
+                        return run_block<Arch, pow_constant_op, T, Stream>(twin, b);
             if (b.out_inner != 1)
             {
                 // Strided output: plain scalar loop (rare: out=x[:, ::2] and friends).
