@@ -85,18 +85,7 @@ namespace pyperf_tensor::kernels
         template <class V>
         using arith_t = typename arith<V>::type;
 
-        template <class V>
-        struct value_of
-        {
-            using type = V;
-        };
-        template <class T, class A>
-        struct value_of<xsimd::batch<T, A>>
-        {
-            using type = T;
-        };
-        template <class V>
-        using value_t = typename value_of<V>::type;
+        using simd::detail::value_t;
 
         template <class V>
         constexpr bool is_float_v = std::is_floating_point<value_t<V>>::value;

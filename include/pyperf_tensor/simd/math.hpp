@@ -44,6 +44,20 @@ namespace pyperf_tensor::simd
 {
     namespace detail
     {
+        // The element type of a scalar or a batch.
+        template <class V>
+        struct value_of
+        {
+            using type = V;
+        };
+        template <class T, class A>
+        struct value_of<xsimd::batch<T, A>>
+        {
+            using type = T;
+        };
+        template <class V>
+        using value_t = typename value_of<V>::type;
+
         // x * y + z, or -(x * y) + z if Negated, rounded once. xsimd 8.1 implements fma
         // and fnma for FMA3 (AVX/AVX2) but not for AVX-512, where it computes them with two
         // roundings; fill that gap. Arches without FMA instructions (SSE2) round twice, and
@@ -987,18 +1001,6 @@ namespace pyperf_tensor::simd
 
     namespace detail
     {
-        // The element type of a scalar or a batch.
-        template <class V, class = void>
-        struct lane
-        {
-            using type = V;
-        };
-        template <class V>
-        struct lane<V, std::void_t<typename V::value_type>>
-        {
-            using type = typename V::value_type;
-        };
-
         // a * b exactly, for scalars and batches alike (product_error's scalar twin).
         template <class V>
         PYPERF_TENSOR_INLINE V exact_product_error(const V& a, const V& b, const V& p) noexcept
@@ -1085,7 +1087,7 @@ namespace pyperf_tensor::simd
     inline V powi(const V& x, int n) noexcept
     {
         const unsigned m = static_cast<unsigned>(n < 0 ? -n : n);
-        if constexpr (std::is_same<typename detail::lane<V>::type, float>::value)
+        if constexpr (std::is_same<detail::value_t<V>, float>::value)
         {
             if constexpr (std::is_arithmetic<V>::value)
             {
