@@ -214,8 +214,9 @@ namespace pyperf_tensor::kernels
     // shortcut: x * x, x, 1, 1 / x, sqrt(x) (with C's pow(-0, 0.5) = +0 and
     // pow(-inf, 0.5) = +inf), each correctly rounded, and simd::powi for the other whole
     // exponents up to 64 in magnitude (x^3, x^-2: products by squaring in double or
-    // double-double, nearly always correctly rounded). The row dispatcher runs it in place
-    // of pow_op: the general pow costs ~16x a square.
+    // double-double, nearly always correctly rounded). run_block runs it in place of pow_op
+    // for an exponent that is one value for the whole block, dispatch_row for one that is
+    // one value along each row (a column of exponents): the general pow costs ~16x a square.
     PYPERF_TENSOR_ELEMENTWISE_OP(
         pow_constant, 2, is_float, enum class kind_t{none, square, identity, one, reciprocal, root, whole};
         kind_t kind = kind_t::none; int n = 0;
@@ -522,7 +523,7 @@ namespace pyperf_tensor::kernels
                                  T* out, index_t n, std::integer_sequence<unsigned, Masks...>) noexcept
         {
             if constexpr (std::is_same<Op, pow_op>::value)
-                if (s[1] == 0) // one exponent along the row: its exact shortcut, if it has one
+                if (s[1] == 0) // one exponent along the row: its shortcut, if it has one
                     if (const auto twin = pow_constant_op::of(*in[1]); twin.kind != pow_constant_op::kind_t::none)
                         return dispatch_row<Arch, pow_constant_op, T, Stream>(
                             twin, in, s, out, n, std::integer_sequence<unsigned, Masks...>{});
