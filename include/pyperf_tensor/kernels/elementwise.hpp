@@ -58,16 +58,18 @@ namespace pyperf_tensor::kernels
         PYPERF_TENSOR_INLINE void tile_prefetch(bool far, const T* tile, index_t stride, index_t c, index_t n_columns,
                                                 index_t h = W) noexcept
         {
-            if (far && c + (tile_ahead + 1) * W <= n_columns)
-                for (index_t j = 0; j < W; ++j)
-                {
-                    // Every line of the h <= 2W elements (unaligned, they may straddle one more).
-                    const T* line = tile + (tile_ahead * W + j) * stride;
-                    __builtin_prefetch(line);
-                    if (h > W)
-                        __builtin_prefetch(line + W);
-                    __builtin_prefetch(line + h - 1);
-                }
+            if (!far || c + (tile_ahead + 1) * W > n_columns)
+                return;
+            PYPERF_TENSOR_UNROLL
+            for (index_t j = 0; j < W; ++j)
+            {
+                // Every line of the h <= 2W elements (unaligned, they may straddle one more).
+                const T* line = tile + (tile_ahead * W + j) * stride;
+                __builtin_prefetch(line);
+                if (h > W)
+                    __builtin_prefetch(line + W);
+                __builtin_prefetch(line + h - 1);
+            }
         }
 
         // Signed overflow is undefined in C++; NumPy wraps. Scalar integer arithmetic
@@ -631,11 +633,15 @@ namespace pyperf_tensor::kernels
             using B = xsimd::batch<T, Arch>;
             constexpr index_t W = static_cast<index_t>(B::size);
             if (h == W && cw == W)
+            {
+                PYPERF_TENSOR_UNROLL
                 for (index_t j = 0; j < W; ++j)
                     tile[j] = B::load_unaligned(src + j * stride);
+            }
             else
             {
                 tile[0] = simd::load_part<B>(src, 1, h, T(0)); // cw >= 1
+                PYPERF_TENSOR_UNROLL
                 for (index_t j = 1; j < W; ++j)
                     tile[j] = j < cw ? simd::load_part<B>(src + j * stride, 1, h, T(0)) : tile[0];
             }

@@ -67,11 +67,13 @@ namespace pyperf_tensor::simd
         PYPERF_TENSOR_INLINE void transpose_ps(__m256* r) noexcept
         {
             __m256 t[8], s[8];
+            PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 4; ++i)
             {
                 t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
                 t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
             }
+            PYPERF_TENSOR_UNROLL
             for (int h = 0; h < 8; h += 4)
             {
                 s[h + 0] = _mm256_shuffle_ps(t[h + 0], t[h + 2], _MM_SHUFFLE(1, 0, 1, 0));
@@ -79,6 +81,7 @@ namespace pyperf_tensor::simd
                 s[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(1, 0, 1, 0));
                 s[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(3, 2, 3, 2));
             }
+            PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 4; ++i)
             {
                 r[i] = _mm256_permute2f128_ps(s[i], s[i + 4], 0x20);
@@ -101,11 +104,13 @@ namespace pyperf_tensor::simd
         PYPERF_TENSOR_INLINE void transpose_ps(__m512* r) noexcept
         {
             __m512 t[16], u[16], v[16];
+            PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 8; ++i)
             {
                 t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
                 t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
             }
+            PYPERF_TENSOR_UNROLL
             for (int b = 0; b < 16; b += 4)
             {
                 u[b + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[b]), _mm512_castps_pd(t[b + 2])));
@@ -113,6 +118,7 @@ namespace pyperf_tensor::simd
                 u[b + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[b + 1]), _mm512_castps_pd(t[b + 3])));
                 u[b + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[b + 1]), _mm512_castps_pd(t[b + 3])));
             }
+            PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 4; ++i)
             {
                 v[i] = _mm512_shuffle_f32x4(u[i], u[i + 4], 0x88);
@@ -120,6 +126,7 @@ namespace pyperf_tensor::simd
                 v[i + 8] = _mm512_shuffle_f32x4(u[i + 8], u[i + 12], 0x88);
                 v[i + 12] = _mm512_shuffle_f32x4(u[i + 8], u[i + 12], 0xdd);
             }
+            PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 8; ++i)
             {
                 r[i] = _mm512_shuffle_f32x4(v[i], v[i + 8], 0x88);
@@ -130,11 +137,13 @@ namespace pyperf_tensor::simd
         PYPERF_TENSOR_INLINE void transpose_pd(__m512d* r) noexcept
         {
             __m512d t[8], v[8];
+            PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 4; ++i)
             {
                 t[2 * i] = _mm512_unpacklo_pd(r[2 * i], r[2 * i + 1]);
                 t[2 * i + 1] = _mm512_unpackhi_pd(r[2 * i], r[2 * i + 1]);
             }
+            PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 2; ++i)
             {
                 v[i] = _mm512_shuffle_f64x2(t[i], t[i + 2], 0x88);
@@ -142,6 +151,7 @@ namespace pyperf_tensor::simd
                 v[i + 4] = _mm512_shuffle_f64x2(t[i + 4], t[i + 6], 0x88);
                 v[i + 6] = _mm512_shuffle_f64x2(t[i + 4], t[i + 6], 0xdd);
             }
+            PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 4; ++i)
             {
                 r[i] = _mm512_shuffle_f64x2(v[i], v[i + 4], 0x88);
@@ -161,6 +171,7 @@ namespace pyperf_tensor::simd
         using FB = xsimd::batch<F, Arch>;
         using reg = typename FB::register_type;
         reg r[B::size];
+        PYPERF_TENSOR_UNROLL
         for (std::size_t i = 0; i < B::size; ++i)
             if constexpr (std::is_same<T, F>::value)
                 r[i] = rows[i];
@@ -170,6 +181,7 @@ namespace pyperf_tensor::simd
             detail::transpose_ps<Arch>(r);
         else
             detail::transpose_pd<Arch>(r);
+        PYPERF_TENSOR_UNROLL
         for (std::size_t i = 0; i < B::size; ++i)
             if constexpr (std::is_same<T, F>::value)
                 rows[i] = B(r[i]);
