@@ -19,15 +19,18 @@ t = 1 / a^2, S(t) = a R(a) = 1 - t Q(t), Q of degree 9 fitted on [0, 1/100] for 
 first, with the largest relative error of their Horner evaluation in double over [1/1600, 1/100].
 
 With --table, the AVX-512 float32 table behind gelu_exact: a Phi(-a), a = |x| up to AMAX_TABLE, is
-one polynomial of degree 6 in t = a - i W on each of 32 intervals [i W - W/2, i W + W/2) (W = 3/16;
-the kernel finds i by rounding a / W, and t is exact), fitted for relative error (Lawson's
-weights); the first interval's has no constant term, so t = a keeps relative accuracy down to the
-subnormals. The float32 evaluation (fma emulated in float64, Horner) of x Phi(x) is then checked
-against the exact value on every 11th float32 in [-AMAX_TABLE, AMAX_TABLE] and on [AMAX_TABLE, 12].
-Prints one row per coefficient (highest degree first), interval i in lane i.
+one polynomial of degree 6 in t = a - i W on each of 32 intervals [i W - W/2, i W + W/2) (W = 1/4,
+a power of 2: the kernel rounds a to a multiple of W by adding 1.5 * 2^21, i is in the sum's low
+bits and t = a - (sum - 1.5 * 2^21) is exact, all three adds, none on the FMA pipes), fitted for
+relative error (Lawson's weights); the first interval's has no constant term, so t = a keeps
+relative accuracy down to the subnormals. The float32 evaluation (fma emulated in float64, Horner)
+of x Phi(x) is then checked against the exact value on every 11th float32 in [-FAR_TABLE,
+AMAX_TABLE] and on [AMAX_TABLE, 12] (below -FAR_TABLE gelu_far takes over: there the table's
+relative error grows to 3.8 ULP near -5.9). Prints one row per coefficient (highest degree
+first), interval i in lane i.
 
-With --far32, the float32 form of --far for gelu_far (x < -AMAX_TABLE): Q of degree 4 on
-[0, 1 / AMAX_TABLE^2], printed as float32 literals.
+With --far32, the float32 form of --far for gelu_far (x < -FAR_TABLE): Q of degree 4 on
+[0, 1 / FAR_TABLE^2], printed as float32 literals.
 
     python scripts/fit_gelu.py          # needs numpy and mpmath (a dependency of torch)
     python scripts/fit_gelu.py --far
@@ -120,7 +123,7 @@ def far(T=0.01, degree=9, literal=repr):
     print(f"fit {err:.2e}; evaluated in double, largest relative error {worst:.2e}")
 
 
-N_TABLE, W_TABLE, DEG_TABLE, AMAX_TABLE = 32, 3 / 16, 6, 5.9
+N_TABLE, W_TABLE, DEG_TABLE, AMAX_TABLE, FAR_TABLE = 32, 1 / 4, 5, 5.9, 4.0
 
 
 def table():
@@ -149,8 +152,9 @@ def table():
     def gelu_f32(x):
         """The kernel's evaluation: a = min(|x|, AMAX), i = round(a / W), t = a - i W, max(x, 0) - P_i(t)."""
         a = np.minimum(np.abs(x), f32(AMAX_TABLE))
-        m = fma(a, f32(1 / W_TABLE), f32(1.5 * 2**23))  # i in m's low bits
-        t = fma((m - f32(1.5 * 2**23)).astype(f32), f32(-W_TABLE), a)
+        shifter = f32(1.5 * 2**23 * W_TABLE)
+        m = (a + shifter).astype(f32)  # i in m's low bits
+        t = (a - (m - shifter).astype(f32)).astype(f32)
         c = tab[m.view(np.int32) & (n - 1)]
         p = c[:, 0]
         for j in range(1, DEG_TABLE + 1):
@@ -159,14 +163,14 @@ def table():
 
     top = np.array([2.0**-126, AMAX_TABLE], f32).view(np.int32)
     pos = np.arange(top[0], top[1], 11, dtype=np.int32).view(f32)
-    x = np.concatenate([-pos, pos, np.linspace(AMAX_TABLE, 12, 20001).astype(f32)])
+    x = np.concatenate([-pos[pos <= f32(FAR_TABLE)], pos, np.linspace(AMAX_TABLE, 12, 20001).astype(f32)])
     xd = x.astype(np.float64)
     erfc = np.vectorize(math.erfc)
     exact = xd * 0.5 * erfc(-xd / math.sqrt(2))  # relative error ~1e-16
     ulp = np.spacing(np.abs(exact).astype(f32)).astype(np.float64)
     err = np.abs(gelu_f32(x) - exact) / ulp
     print(f"// float32 evaluation: within {err.max():.3f} ULP of the exact value (at x = {x[err.argmax()]!r}) "
-          f"on every 11th float32 in [-{AMAX_TABLE}, {AMAX_TABLE}] and on [{AMAX_TABLE}, 12]")
+          f"on every 11th float32 in [-{FAR_TABLE}, {AMAX_TABLE}] and on [{AMAX_TABLE}, 12]")
     for j in range(DEG_TABLE + 1):
         print("{" + ", ".join(f"{float(v)!r}f" for v in tab[:, j]) + "},")
 
@@ -187,7 +191,7 @@ if __name__ == "__main__":
     if "--far" in args:
         far()
     elif "--far32" in args:
-        far(T=1 / AMAX_TABLE**2, degree=4, literal=lambda v: f"{float(np.float32(v))!r}f")
+        far(T=1 / FAR_TABLE**2, degree=5, literal=lambda v: f"{float(np.float32(v))!r}f")
     elif "--table" in args:
         table()
     else:

@@ -246,14 +246,15 @@ TEST_CASE("float32 tanh is within NumPy's 2-ULP bound on every binade and at the
 
 TEST_CASE("float32 exact GELU at the ends and middles of its table's intervals, tiny inputs, signed zeros, NaN")
 {
-    // AVX-512 computes a Phi(-a), a = |x| <= 5.9, from a polynomial per interval [i W - W/2,
-    // i W + W/2), W = 3/16 (scripts/fit_gelu.py --table: within 1.87 ULP of the exact value on
-    // every float32 in [-5.9, 5.9]), and gelu_far below -5.9: each interval's ends and middle,
-    // and the switch at -5.9, get 128 floats on either side, on both signs. The other ISAs
-    // (no table) are held to the sweeps' bounds.
+    // AVX-512 computes a Phi(-a), a = |x| <= 5.9, from a polynomial of degree 5 per interval
+    // [i W - W/2, i W + W/2), W = 1/4, for x in [-4, 5.9] (scripts/fit_gelu.py --table: within
+    // 2.98 ULP of the exact value on every 11th float32 there; 2.991 on every float32 in [-4,
+    // 0), 1.43 in (0, 12]), and gelu_far below -4 (3.60 on every float32 in [-10.5, -4]): each
+    // interval's ends and middle, the switch at -4 and the clamp at 5.9 get 128 floats on
+    // either side, on both signs. The other ISAs (no table) are held to the sweeps' bounds.
     std::vector<float> xs;
     for (int i = 0; i <= 32; ++i)
-        for (const float c : {0.1875f * static_cast<float>(i) - 0.09375f, 0.1875f * static_cast<float>(i), 5.9f})
+        for (const float c : {0.25f * static_cast<float>(i) - 0.125f, 0.25f * static_cast<float>(i), 4.0f, 5.9f})
         {
             float v = c;
             for (int k = 0; k < 128; ++k)
@@ -266,16 +267,16 @@ TEST_CASE("float32 exact GELU at the ends and middles of its table's intervals, 
         xs.push_back(std::ldexp(1.5f, e));
     const pt::tensor<float> x = with_negatives(xs);
     const auto y = pt::gelu(x);
-    double worst_in = 0, worst_out = 0; // |x| <= 5.9 and beyond (gelu_far below -5.9)
+    double worst_in = 0, worst_out = 0; // x in [-4, 5.9] and beyond (gelu_far below -4)
     for (std::size_t i = 0; i < xs.size(); ++i)
     {
-        double& w = std::fabs(xs[i]) <= 5.9f ? worst_in : worst_out;
+        double& w = xs[i] >= -4.0f && xs[i] <= 5.9f ? worst_in : worst_out;
         w = std::max(w, ulps(y.data()[i], gelu_ref(static_cast<long double>(xs[i]))));
     }
     const bool table = pt::kernels::detail::gelu_table<xsimd::batch<float, pt::simd::default_arch>>::available;
     const double bound = pt::simd::has_fma<pt::simd::default_arch>() ? 4.33 : 4.81;
-    CHECK(worst_in <= (table ? 2.0 : bound));
-    CHECK(worst_out <= bound);
+    CHECK(worst_in <= (table ? 3.0 : bound));
+    CHECK(worst_out <= (table ? 3.6 : bound));
     // -0 stays -0 and a negative x whose result rounds to 0 gives -0; NaN stays NaN.
     const float nan = std::numeric_limits<float>::quiet_NaN();
     pt::tensor<float> edge(pt::dims{5}, {0.0f, -0.0f, -1e-45f, nan, -nan});
