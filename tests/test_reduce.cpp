@@ -115,6 +115,28 @@ TEST_CASE("max, min, argmax, argmin find the first extremum or NaN anywhere in l
         }
 }
 
+TEST_CASE("max and min see a NaN in every position of a group")
+{
+    // The extremum loop checks the batches of a group of four in two pairs, each pair with
+    // its own running mask: a NaN at every index of a run spanning several groups (and its
+    // unaligned head and tail) must reach the result through either.
+    const pt::index_t n = 300;
+    pt::tensor<float> a(pt::dims{n + 1});
+    for (pt::index_t i = 0; i <= n; ++i)
+        a.data()[i] = static_cast<float>((i * 7919) % 1000);
+    pt::view<const float> v(a.data() + 1, pt::dims{n});
+    int missed = 0;
+    for (pt::index_t at = 0; at < n; ++at)
+    {
+        const float keep = a.data()[1 + at];
+        a.data()[1 + at] = std::nanf("");
+        missed += !std::isnan(pt::max(v).data()[0]) + !std::isnan(pt::min(v).data()[0]);
+        missed += pt::argmax(v).data()[0] != at;
+        a.data()[1 + at] = keep;
+    }
+    CHECK(missed == 0);
+}
+
 TEST_CASE("argmax and argmin return indices beyond float32's 2^24 exactly")
 {
     // The ops layer once passed indices through the input's type: 2^24 + 1 came back as 2^24.
