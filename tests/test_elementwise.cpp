@@ -920,30 +920,52 @@ TEST_CASE("large inputs use the pool and streaming stores with the same result")
             REQUIRE(same(far_log1(i, j), want_log(i, j)));
 }
 
-TEST_CASE("streaming stores: for large outputs, and on one thread for large inputs")
+TEST_CASE("streaming stores: for large outputs, and on one thread for large inputs in line with the output")
 {
     using kernels::store_mode;
     const std::size_t limit = detail::streaming_threshold_bytes();
     CHECK(limit > 0);
     CHECK(limit <= std::size_t{8} << 20);
-    CHECK(detail::store_mode_for(limit, limit, 1) == store_mode::normal);
-    CHECK(detail::store_mode_for(limit + 1, 0, 4) == store_mode::stream);
-    CHECK(detail::store_mode_for(limit / 2, limit + 1, 1) == store_mode::stream); // add(a, b), 1 thread
-    CHECK(detail::store_mode_for(limit / 2, limit + 1, 2) == store_mode::normal); // the same, 2 threads
-    CHECK(detail::store_mode_for(limit / 2, 4 * limit, 2) == store_mode::normal);
+    CHECK(detail::store_mode_for(limit, limit, 1, true) == store_mode::normal);
+    CHECK(detail::store_mode_for(limit + 1, 0, 4, true) == store_mode::stream);
+    CHECK(detail::store_mode_for(limit + 1, 0, 4, false) == store_mode::stream);        // 2+ threads: either way
+    CHECK(detail::store_mode_for(limit / 2, limit + 1, 1, true) == store_mode::stream); // add(a, b), 1 thread
+    CHECK(detail::store_mode_for(limit / 2, limit + 1, 1, false)
+          == store_mode::normal); // inputs off the output's line offset
+    CHECK(detail::store_mode_for(limit + 1, 0, 1, false) == store_mode::normal);
+    CHECK(detail::store_mode_for(limit / 2, limit + 1, 2, true) == store_mode::normal); // the same, 2 threads
+    CHECK(detail::store_mode_for(limit / 2, 4 * limit, 2, true) == store_mode::normal);
+
+    // line_congruent: base addresses and strides modulo 64 bytes; scalars do not count.
+    tensor<float> buf(dims{4096});
+    const view<float> o(buf.data() + 16, dims{8, 32});                    // 64 bytes past the start
+    const std::array<dims, 3> same{dims{32, 1}, dims{32, 1}, dims{0, 0}}; // out, a matrix, a scalar
+    CHECK(detail::line_congruent<float, 2>(same, {buf.data() + 1024, buf.data()}, o));
+    CHECK(!detail::line_congruent<float, 2>(same, {buf.data() + 1028, buf.data()}, o)); // 16 bytes off
+    const std::array<dims, 3> row{dims{32, 1}, dims{0, 1}, dims{0, 0}};                 // a row broadcast down
+    CHECK(detail::line_congruent<float, 2>(row, {buf.data() + 1024, buf.data()}, o));   // pitch 128 bytes
+    const view<float> o30(buf.data() + 16, dims{8, 30}, dims{30, 1});                   // pitch 120 bytes
+    const std::array<dims, 3> row30{dims{30, 1}, dims{0, 1}, dims{0, 0}};
+    CHECK(!detail::line_congruent<float, 2>(row30, {buf.data() + 1024, buf.data()}, o30));
+
     // End to end on one thread: a sum whose inputs exceed the limit and whose output does
-    // not (streamed), into an output that starts off register alignment.
+    // not, the arrays one element past register alignment: streamed when the inputs share
+    // the output's offset, with ordinary stores when one does not; the same sums.
     const index_t n = static_cast<index_t>(limit / sizeof(float) / 2) + 1000;
-    auto a = iota_tensor<float>(dims{n});
-    auto b = iota_tensor<float>(dims{n}, 3.0f);
+    auto a = iota_tensor<float>(dims{n + 1});
+    auto b = iota_tensor<float>(dims{n + 1}, 3.0f);
     tensor<float> out(dims{n + 1});
-    const view<float> o(out.data() + 1, dims{n});
     const std::size_t saved = get_num_threads();
     set_num_threads(1);
-    add_into(o, a, b);
+    for (const index_t shift : {1, 0})
+    {
+        const view<const float> av(a.data() + 1, dims{n}), bv(b.data() + shift, dims{n});
+        const view<float> ov(out.data() + 1, dims{n});
+        add_into(ov, av, bv);
+        for (index_t i = 0; i < n; ++i)
+            REQUIRE(ov.data()[i] == av.data()[i] + bv.data()[i]);
+    }
     set_num_threads(saved);
-    for (index_t i = 0; i < n; ++i)
-        REQUIRE(o.data()[i] == a.data()[i] + b.data()[i]);
 }
 
 TEST_CASE("xtensor containers in, pyperf_tensor out")
