@@ -426,12 +426,11 @@ namespace pyperf_tensor::kernels
         }
 
         // GELU x * Phi(x) without erf. float32 on AVX-512: a Phi(-a) from gelu_table (six
-        // lookups and five fmas; stop 32's form, seven and six with W = 3/16 and two fmas
-        // for i and t, took C++, 200x200 (in cache), 1 thread, on an Intel host, 420-458 ->
-        // 217-227 ps per element against the form below; on the Zen 5 EPYC, 1000x1000, 142-148
-        // -> 116-119 us for this one. Every float32 in [-4, 0) within 2.99 ULP of the exact
-        // value, in (0, 12] 1.43, in gelu_far's [-10.5, -4] 3.60). Elsewhere: Phi(-a) =
-        // exp(-a^2/2) times a fit (above), a = |x|.
+        // lookups and five fmas, timings below; a table at all, against the form that
+        // follows: C++, 200x200, 1 thread, Intel host, 420-458 -> 217-227 ps per element).
+        // Every float32 in [-4, 0) within 2.99 ULP of the exact value, in (0, 12] 1.43, in
+        // gelu_far's [-10.5, -4] 3.60. Elsewhere: Phi(-a) = exp(-a^2/2) times a fit
+        // (above), a = |x|.
         // a^2 is carried exactly (its rounding error l from an fma, or Dekker's product on
         // SSE2), so the negative tail keeps its relative accuracy: float32 folds -l/2 into
         // exp's reduced argument, float64 multiplies by exp(-l/2) ~ 1 - l/2. The small
