@@ -303,6 +303,69 @@ TEST_CASE("float64 tanh is within 2.5 ULP of the exact value, saturation and tin
     CHECK((r(2) == 1 && r(3) == -1 && r(4) == 1 && r(5) == 1 && r(6) == -1 && std::isnan(r(7))));
 }
 
+TEST_CASE_TEMPLATE("edge lanes anywhere in a row's chunks, the output at every offset: the same bits as in place", T,
+                   float, double)
+{
+    // Out of place, sigmoid, silu and GELU check a row for edge lanes once per chunk of 4
+    // KiB and patch the chunk after, then the next 1, 2, 4 ... chunks as they go, counted
+    // on from row to row; in place, register by register. Rows of two chunks and a part,
+    // an edge input (or a NaN) at the row's first element, at either side of a chunk's
+    // end, or last, or at all of those in the rows after (chunks patched either way);
+    // the output's rows start at every element offset within a register (its head and
+    // tail partial registers move), one after the other or 5 elements apart.
+    constexpr pt::index_t chunk = 4096 / sizeof(T), cols = 2 * chunk + 77, rows = 6;
+    constexpr pt::index_t lanes = 64 / sizeof(T);
+    const std::vector<T> far = std::is_same<T, float>::value ? std::vector<T>{T(-4.5), T(-9.5), T(-85), T(-100)}
+                                                             : std::vector<T>{T(-12), T(-705), T(-720)};
+    const pt::index_t at[] = {0, chunk - 1, chunk, 2 * chunk + 3, cols - 1};
+    std::vector<T> buf(static_cast<std::size_t>(rows * (cols + 5) + lanes));
+    for (pt::index_t offset = 0; offset < lanes; offset += (offset < 3 ? 1 : 5))
+        for (const pt::index_t p : at)
+            for (std::size_t v = 0; v <= far.size(); ++v)
+            {
+                pt::tensor<T> x(pt::dims{rows, cols});
+                for (pt::index_t i = 0; i < rows * cols; ++i)
+                    x.data()[i] = T(0.25) * static_cast<T>(i % 17) - T(2);
+                const T edge = v < far.size() ? far[v] : std::numeric_limits<T>::quiet_NaN();
+                x.data()[cols + p] = edge; // row 1
+                if (p == cols - 1)
+                    for (pt::index_t r = 2; r < rows; ++r)
+                        for (const pt::index_t q : at)
+                            x.data()[r * cols + q] = edge;
+                const pt::index_t pitch = offset % 2 ? cols + 5 : cols;
+                const pt::view<T> out(buf.data() + offset, {rows, cols}, {pitch, 1});
+                auto check = [&](const char* name, auto into, auto in_place, auto ref)
+                {
+                    into(out, x);
+                    pt::tensor<T> y = x;
+                    in_place(y);
+                    INFO(name, ": offset ", offset, ", edge ", edge, " at ", p);
+                    for (pt::index_t r = 0; r < rows; ++r)
+                        CHECK(std::memcmp(out.data() + r * pitch, y.data() + r * cols,
+                                          sizeof(T) * static_cast<std::size_t>(cols))
+                              == 0);
+                    for (pt::index_t e = 0; e < rows * cols; ++e)
+                        if (!(x.data()[e] >= T(-2))) // the edges and NaNs placed
+                        {
+                            const T r = out.data()[e / cols * pitch + e % cols];
+                            if (std::isnan(edge))
+                                CHECK(std::isnan(r));
+                            else
+                                CHECK(ulps(r, ref(static_cast<long double>(edge))) <= 4);
+                        }
+                };
+                check(
+                    "sigmoid", [](const auto& o, const auto& a) { pt::sigmoid_into(o, a); },
+                    [](auto& a) { pt::sigmoid_(a); }, sigmoid_ref);
+                check(
+                    "silu", [](const auto& o, const auto& a) { pt::silu_into(o, a); }, [](auto& a) { pt::silu_(a); },
+                    silu_ref);
+                check(
+                    "gelu", [](const auto& o, const auto& a) { pt::gelu_into(o, a); }, [](auto& a) { pt::gelu_(a); },
+                    gelu_ref);
+            }
+}
+
 TEST_CASE_TEMPLATE("three forms, xtensor containers, strided views, leaky_relu's slope", T, float, double)
 {
     xt::xtensor<T, 2> a = {{-2, -1, 0}, {1, 2, 3}};

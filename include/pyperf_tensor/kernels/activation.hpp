@@ -7,7 +7,8 @@
 // included. Where the cheap formula loses accuracy (a product that lands in the
 // subnormal range, an infinite input that would give inf * 0), those lanes are
 // recomputed by an edge formula in SIMD (exp_mul rounds a subnormal result once); the
-// check costs one comparison per register.
+// check costs one comparison per register, or for sigmoid, silu and exact GELU out of
+// place one per chunk of a row (see has_edge_below).
 #pragma once
 
 #include <array>
@@ -705,12 +706,17 @@ namespace pyperf_tensor::kernels
             return V(T(1)) / (V(T(1)) + simd::exp_negated(x));
         }
         template <class V>
+        static typename V::value_type edge_below() noexcept
+        {
+            return simd::exp_negated_min<typename V::value_type>;
+        }
+        template <class V>
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
             // Below exp_zero_below e^x rounds to 0.
             return detail::fix_edges(
-                r, x, x < V(simd::exp_negated_min<T>), [](const V& v) { return simd::detail::exp_mul(v, V(T(1))); },
+                r, x, x < V(edge_below<V>()), [](const V& v) { return simd::detail::exp_mul(v, V(T(1))); },
                 detail::exp_zero_below<T>, T(0));
         }
     };
@@ -727,12 +733,17 @@ namespace pyperf_tensor::kernels
             return x / (V(T(1)) + simd::exp_negated(x));
         }
         template <class V>
+        static typename V::value_type edge_below() noexcept
+        {
+            return simd::exp_negated_min<typename V::value_type>;
+        }
+        template <class V>
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
             return detail::fix_edges(
-                r, x, x < V(simd::exp_negated_min<T>), [](const V& v) { return detail::silu_far(v); },
-                detail::silu_far_clamp<T>, T(-0.0));
+                r, x, x < V(edge_below<V>()), [](const V& v) { return detail::silu_far(v); }, detail::silu_far_clamp<T>,
+                T(-0.0));
         }
     };
 
@@ -764,11 +775,16 @@ namespace pyperf_tensor::kernels
         // Below the fits (x < -10, or -4 with gelu_table): gelu_far. +inf needs no fix:
         // max(-0, x) - a Phi(-a) is inf - tiny.
         template <class V>
+        static typename V::value_type edge_below() noexcept
+        {
+            return detail::gelu_far_below<V>();
+        }
+        template <class V>
         V edges(const V& r, const V& x) const noexcept
         {
             using T = typename V::value_type;
             return detail::fix_edges(
-                r, x, x < V(detail::gelu_far_below<V>()), [](const V& v) { return detail::gelu_far(v); },
+                r, x, x < V(edge_below<V>()), [](const V& v) { return detail::gelu_far(v); },
                 -detail::gelu_far_fit<T>::clamp, T(-0.0));
         }
     };

@@ -295,6 +295,17 @@ namespace pyperf_tensor::kernels
     struct has_edges<Op, std::enable_if_t<Op::has_edges>> : std::true_type
     {
     };
+    // A one-input op whose edge lanes are exactly those with x < Op::edge_below<B>() (NaN
+    // never one): a contiguous row that does not write over its input then tests for
+    // them once per chunk (see row).
+    template <class Op, class B, class = void>
+    struct has_edge_below : std::false_type
+    {
+    };
+    template <class Op, class B>
+    struct has_edge_below<Op, B, std::void_t<decltype(Op::template edge_below<B>())>> : std::true_type
+    {
+    };
 
     // The ops of each arity, in the order of their enums; kernel tables are built from these.
     using unary_ops = std::tuple<neg_op, abs_op, sqrt_op, exp_op, log_op, square_op, reciprocal_op>;
@@ -408,6 +419,14 @@ namespace pyperf_tensor::kernels
             even
         };
 
+        // How an op with has_edge_below patches its chunks (see row), kept from row to row
+        // of a block: the next `as_it_goes` chunks as they go; `backoff` chunks so after
+        // the next one found to have edges.
+        struct edge_pace
+        {
+            index_t as_it_goes = 0, backoff = 1;
+        };
+
         // One row with a contiguous output. Inputs whose bit is set in Splat are the same
         // value all along the row (stride 0); the others are read as Walk says. Testing
         // every input's stride for 0 and 1 per register made a reversed clip(x, lo, hi)
@@ -421,7 +440,7 @@ namespace pyperf_tensor::kernels
         template <class Arch, class Op, class T, bool Stream, unsigned Splat, walk Walk, std::size_t... K>
         PYPERF_TENSOR_FLATTEN void row(const Op& op, const std::array<const T*, sizeof...(K)> in,
                                        const std::array<index_t, sizeof...(K)> s, T* out, index_t n,
-                                       std::index_sequence<K...>) noexcept
+                                       std::index_sequence<K...>, edge_pace* pace = nullptr) noexcept
         {
             using B = xsimd::batch<T, Arch>;
             constexpr bool mirrored = Walk == walk::mirrored;
@@ -478,51 +497,127 @@ namespace pyperf_tensor::kernels
                                                     - static_cast<std::uintptr_t>(n - W) * sizeof(T));
             // Approximate ops cost as much per scalar as per register (scalars go through
             // a batch): their row heads and tails are one partial register each.
-            simd::for_each_lane<Arch, approximate_v<Op>>(
-                n, anchor,
-                [&](index_t i, auto tag)
+            constexpr bool parts = approximate_v<Op>;
+            const auto value = [&](index_t i, auto tag)
+            {
+                using V = typename decltype(tag)::type;
+                if constexpr (std::is_arithmetic<V>::value)
+                    return scalar_op<Arch>(op, read(i, tag, std::integral_constant<std::size_t, K>{})...);
+                else if constexpr (split)
+                    return op.compute(read(i, tag, std::integral_constant<std::size_t, K>{})...);
+                else
+                    return op(read(i, tag, std::integral_constant<std::size_t, K>{})...);
+            };
+            // Writes r (with its edges patched if `patch`) to the output's elements i...
+            const auto store = [&](index_t i, auto tag, auto r, auto patch)
+            {
+                if constexpr (decltype(patch)::value && !std::is_arithmetic<decltype(r)>::value)
+                    r = op.edges(r, read(i, tag, std::integral_constant<std::size_t, K>{})...);
+                if constexpr (mirrored)
                 {
-                    using V = typename decltype(tag)::type;
-                    if constexpr (std::is_arithmetic<V>::value)
-                        return scalar_op<Arch>(op, read(i, tag, std::integral_constant<std::size_t, K>{})...);
-                    else if constexpr (split)
-                        return op.compute(read(i, tag, std::integral_constant<std::size_t, K>{})...);
-                    else
-                        return op(read(i, tag, std::integral_constant<std::size_t, K>{})...);
-                },
-                [&](index_t i, auto tag, auto r)
-                {
-                    if constexpr (split && !std::is_arithmetic<decltype(r)>::value)
-                        r = op.edges(r, read(i, tag, std::integral_constant<std::size_t, K>{})...);
-                    if constexpr (mirrored)
-                    {
-                        if constexpr (std::is_arithmetic<decltype(r)>::value)
-                            out[n - 1 - i] = r;
-                        else if constexpr (simd::is_part<decltype(tag)>::value)
-                        {
-                            alignas(Arch::alignment()) T lanes[B::size];
-                            r.store_aligned(lanes);
-                            for (index_t j = 0; j < tag.k; ++j)
-                                out[n - 1 - i - j] = lanes[j];
-                        }
-                        else if constexpr (Stream)
-                            simd::store_stream(out + (n - W - i), simd::reverse_lanes(r));
-                        else
-                            simd::store(out + (n - W - i), simd::reverse_lanes(r));
-                    }
+                    if constexpr (std::is_arithmetic<decltype(r)>::value)
+                        out[n - 1 - i] = r;
                     else if constexpr (simd::is_part<decltype(tag)>::value)
-                        simd::store_part(out + i, 1, tag.k, r);
+                    {
+                        alignas(Arch::alignment()) T lanes[B::size];
+                        r.store_aligned(lanes);
+                        for (index_t j = 0; j < tag.k; ++j)
+                            out[n - 1 - i - j] = lanes[j];
+                    }
                     else if constexpr (Stream)
-                        simd::store_stream(out + i, r);
+                        simd::store_stream(out + (n - W - i), simd::reverse_lanes(r));
                     else
-                        simd::store(out + i, r);
-                });
+                        simd::store(out + (n - W - i), simd::reverse_lanes(r));
+                }
+                else if constexpr (simd::is_part<decltype(tag)>::value)
+                    simd::store_part(out + i, 1, tag.k, r);
+                else if constexpr (Stream)
+                    simd::store_stream(out + i, r);
+                else
+                    simd::store(out + i, r);
+            };
+            const auto patched = [&](index_t i, auto tag, auto r) { store(i, tag, r, std::bool_constant<split>{}); };
+            // An op whose edge lanes lie below a bound (has_edge_below), on a row that does
+            // not write over its input: each chunk of 4 KiB is computed without the test per
+            // register (on Zen 5 a compare into a mask takes one of the FMA's two issue
+            // slots; the chunk's least input, a min per register, an add's) and patched
+            // after, its results read back from L1, if that least input lies below the
+            // bound. After such a chunk the next 1, 2, 4 ... 64 chunks (edge_pace, back to 1
+            // at a chunk without edges) are patched as they go, register by register as in
+            // place: inputs far out, with edges in every chunk, would otherwise pay for both
+            // passes. C++, float32 1000x1000, 1 thread, Zen 5 EPYC, medians of alternating
+            // runs: exact GELU 108.7 -> 104.2 us, sigmoid 100.6 -> 97.2, silu 101.7 -> 97.6
+            // (a bare loop of GELU's table: 106 -> 95 without the test); inputs in +-1000
+            // the same within 2%.
+            if constexpr (split && !mirrored && sizeof...(K) == 1 && has_edge_below<Op, B>::value)
+            {
+                if (in[0] == out)
+                    return simd::for_each_lane<Arch, parts>(n, anchor, value, patched);
+                constexpr index_t chunk = 4096 / sizeof(T);
+                const B bound(Op::template edge_below<B>());
+                const index_t head = simd::unaligned_head<Arch>(out, n);
+                edge_pace own;
+                edge_pace& p = pace ? *pace : own;
+                for (index_t c = 0; c < n;)
+                {
+                    const index_t len = std::min(n - c, c == 0 ? head + chunk : chunk);
+                    if (p.as_it_goes > 0)
+                    {
+                        --p.as_it_goes;
+                        simd::for_each_lane<Arch, parts>(
+                            len, out + c, [&](index_t i, auto tag) { return value(c + i, tag); },
+                            [&](index_t i, auto tag, auto r) { patched(c + i, tag, r); });
+                        c += len;
+                        continue;
+                    }
+                    B least(std::numeric_limits<T>::infinity());
+                    simd::for_each_lane<Arch, parts>(
+                        len, out + c,
+                        [&](index_t i, auto tag)
+                        {
+                            using V = typename decltype(tag)::type;
+                            if constexpr (!std::is_arithmetic<V>::value)
+                            {
+                                const V x = read(c + i, tag, std::integral_constant<std::size_t, 0>{});
+                                least = xsimd::min(x, least); // NaN: least (minps's 2nd operand)
+                                return op.compute(x);
+                            }
+                            else
+                                return value(c + i, tag);
+                        },
+                        [&](index_t i, auto tag, auto r) { store(c + i, tag, r, std::false_type{}); });
+                    if (xsimd::any(least < bound))
+                    {
+                        simd::for_each_lane<Arch, parts>(
+                            len, out + c,
+                            [&](index_t i, auto tag)
+                            {
+                                using V = typename decltype(tag)::type;
+                                if constexpr (std::is_arithmetic<V>::value)
+                                    return out[c + i]; // the scalar op had its edges
+                                else if constexpr (simd::is_part<decltype(tag)>::value)
+                                    return simd::load_part<V>(out + c + i, 1, tag.k, T{});
+                                else
+                                    return V::load_unaligned(out + c + i);
+                            },
+                            [&](index_t i, auto tag, auto r) { patched(c + i, tag, r); });
+                        p.as_it_goes = p.backoff;
+                        p.backoff = std::min<index_t>(2 * p.backoff, 64);
+                    }
+                    else
+                        p.backoff = 1;
+                    c += len;
+                }
+            }
+            else
+                simd::for_each_lane<Arch, parts>(n, anchor, value, patched);
         }
 
         // Picks the row instantiation for this row's stride pattern.
         template <class Arch, class Op, class T, bool Stream, std::size_t N, unsigned... Masks>
         inline void dispatch_row(const Op& op, const std::array<const T*, N>& in, const std::array<index_t, N>& s,
-                                 T* out, index_t n, std::integer_sequence<unsigned, Masks...>) noexcept
+                                 T* out, index_t n, std::integer_sequence<unsigned, Masks...>,
+                                 edge_pace* pace = nullptr) noexcept
         {
             if constexpr (std::is_same<Op, pow_op>::value)
                 if (s[1] == 0) // one exponent along the row: its shortcut, if it has one
@@ -540,8 +635,8 @@ namespace pyperf_tensor::kernels
             }
             auto run = [&](auto w)
             {
-                ((splat == Masks ? row<Arch, Op, T, Stream, Masks, decltype(w)::value>(op, in, s, out, n,
-                                                                                       std::make_index_sequence<N>{})
+                ((splat == Masks ? row<Arch, Op, T, Stream, Masks, decltype(w)::value>(
+                                       op, in, s, out, n, std::make_index_sequence<N>{}, pace)
                                  : void()),
                  ...);
             };
@@ -610,13 +705,14 @@ namespace pyperf_tensor::kernels
         template <class Arch, class Op, class T, bool Stream, std::size_t N>
         inline void rows(const Op& op, const block<T, N>& b, index_t r0, index_t r1, index_t c0) noexcept
         {
+            edge_pace pace;
             for (index_t r = r0; r < r1; ++r)
             {
                 std::array<const T*, N> in;
                 for (std::size_t k = 0; k < N; ++k)
                     in[k] = b.in[k] + r * b.in_outer[k] + c0 * b.in_inner[k];
                 dispatch_row<Arch, Op, T, Stream>(op, in, b.in_inner, b.out + r * b.out_outer + c0, b.n_inner - c0,
-                                                  std::make_integer_sequence<unsigned, (1u << N)>{});
+                                                  std::make_integer_sequence<unsigned, (1u << N)>{}, &pace);
             }
         }
 
