@@ -465,8 +465,9 @@ TEST_CASE_TEMPLATE("transposed inputs into outputs off register alignment", T, f
             const tensor<T> e = exp(contiguous_copy(in.transposed));
             exp_into(out, in.transposed);
             each([&](index_t i, index_t j) { return e(i, j); });
-            // Approximate ops run once per register of each tile (a loop, not W copies);
-            // the transposed input is either operand of pow.
+            // Approximate ops run once per register of each tile (a loop, not W copies),
+            // on one tile while the next is transposed; the transposed input is either
+            // operand of pow.
             const tensor<T> l = log(contiguous_copy(in.transposed));
             log_into(out, in.transposed);
             each([&](index_t i, index_t j) { return l(i, j); });
@@ -476,6 +477,9 @@ TEST_CASE_TEMPLATE("transposed inputs into outputs off register alignment", T, f
             const tensor<T> q = pow(contiguous_copy(in.transposed), T(1.5));
             pow_into(out, in.transposed, T(1.5));
             each([&](index_t i, index_t j) { return q(i, j); });
+            const tensor<T> u = pow(contiguous_copy(in.transposed), y); // beside rows of y
+            pow_into(out, in.transposed, y);
+            each([&](index_t i, index_t j) { return u(i, j); });
         }
 }
 

@@ -883,7 +883,8 @@ namespace pyperf_tensor::kernels
         // a loop over the tile's registers (one copy of it, not W): exp(x.T) 1.55-1.65x ->
         // 1.40-1.50x, sigmoid 1.6x -> 1.43-1.48x, log, tanh, gelu 1.5-1.75x -> 1.36-1.58x,
         // against transposed_tiles_across (W input rows read along their length, each
-        // tile written to W output rows), which this replaced. Tried without gain: bands
+        // tile written to W output rows), which this replaced; they run on one tile while
+        // the next is transposed (see the band loop). Tried without gain: bands
         // of 3 or 4 tiles, prefetchw of the output's lines, prefetching 6 or 10 tiles on,
         // loading tiles as 128-bit quarters (vinsertf32x4, fewer shuffles; in L2 1.15x
         // slower).
@@ -900,15 +901,18 @@ namespace pyperf_tensor::kernels
             // One W x W tile: output rows [r0, r0 + h), columns [c, c + cw). Whole tiles (h
             // and cw W) take code of their own, with no test of h or cw: under those tests
             // (a branch per store) neg(x.T) took 1.25x as long on 1000x1000 float32.
-            const auto tile_at = [&](auto whole, index_t r0, index_t h, index_t c)
+            // The last tile of a band may be narrower (cw < W): its lanes past cw are read
+            // and written as parts (masked loads and stores on AVX-512).
+            const auto load_at = [&](auto whole, index_t r0, index_t h, index_t c, B* tile)
             {
                 constexpr bool full = decltype(whole)::value;
-                // The last tile of a band may be narrower (cw < W): its lanes past cw
-                // are read and written as parts (masked loads and stores on AVX-512).
                 const index_t cw = full ? W : std::min(W, b.n_inner - c);
-                const T* src = b.in[A] + r0 + c * stride;
-                B tile[B::size];
-                transposed_tile<Arch>(tile, src, stride, full ? W : h, cw);
+                transposed_tile<Arch>(tile, b.in[A] + r0 + c * stride, stride, full ? W : h, cw);
+            };
+            const auto emit_at = [&](auto whole, index_t r0, index_t h, index_t c, const B* tile)
+            {
+                constexpr bool full = decltype(whole)::value;
+                const index_t cw = full ? W : std::min(W, b.n_inner - c);
                 const std::array<const T*, N> in{(b.in[K] + (r0 * outer[K] + c))...};
                 T* out = b.out + r0 * pitch + c;
                 // Output row j of the tile.
@@ -943,6 +947,12 @@ namespace pyperf_tensor::kernels
                                 row(decltype(j)::value);
                         });
             };
+            const auto tile_at = [&](auto whole, index_t r0, index_t h, index_t c)
+            {
+                B tile[B::size];
+                load_at(whole, r0, h, c, tile);
+                emit_at(whole, r0, h, c, tile);
+            };
             // Bands of two tiles where the rows they write (and read) spread over distinct
             // sets; the tiles' input lines, and the rows', asked for tile_ahead tile columns
             // on when the input spans more than prefetch_bytes.
@@ -956,8 +966,7 @@ namespace pyperf_tensor::kernels
                 const index_t h = r1 - r0, whole = h / W * W;
                 if (h == 0) // the input's rows start register-aligned
                     continue;
-                index_t c = 0;
-                for (; c + W <= b.n_inner; c += W)
+                const auto prefetch_at = [&](index_t c)
                 {
                     tile_prefetch<W>(far, b.in[A] + r0 + c * stride, stride, c, b.n_inner, h);
                     if constexpr (Rows)
@@ -966,14 +975,61 @@ namespace pyperf_tensor::kernels
                                 ((K != A ? __builtin_prefetch(b.in[K] + (r0 + j) * outer[K] + c + tile_ahead * W)
                                          : void()),
                                  ...);
-                    for (index_t t = 0; t < whole; t += W)
-                        tile_at(std::true_type{}, r0 + t, W, c);
-                    if (whole < h)
-                        tile_at(std::false_type{}, r0 + whole, h - whole, c);
+                };
+                if constexpr (approximate_v<Op>)
+                {
+                    // The band's tiles in turn, each transposed into one buffer while the
+                    // op runs on the one before it in the other: the loads and shuffles of
+                    // a tile, then the op on it, are more than the out-of-order window
+                    // holds, so a tile at a time left the FMAs idle while the next one's
+                    // loads and transpose went through (C++, float32 1000x1000, 1
+                    // thread: exp(x.T) 195-206 -> 164-170 us, log(x.T) 250 -> 217; with
+                    // the next two tiles ahead 160; memory-bound ops took 1.14-1.15x as
+                    // long this way, and keep a tile at a time).
+                    B bufs[2][B::size];
+                    const auto visit = [&](index_t t, index_t c, auto f)
+                    {
+                        if (t + W <= h && c + W <= b.n_inner)
+                            f(std::true_type{}, r0 + t, W, c);
+                        else
+                            f(std::false_type{}, r0 + t, std::min(W, h - t), c);
+                    };
+                    index_t t = 0, c = 0; // the tile to run the op on; its buffer: k & 1
+                    prefetch_at(0);
+                    visit(0, 0,
+                          [&](auto whole, index_t tr, index_t th, index_t tc) { load_at(whole, tr, th, tc, bufs[0]); });
+                    for (unsigned k = 0; c < b.n_inner; ++k)
+                    {
+                        const bool across = t + W >= h; // the next tile: (t + W, c) or (0, c + W)
+                        const index_t nt = across ? 0 : t + W, nc = across ? c + W : c;
+                        if (nc < b.n_inner)
+                        {
+                            if (nt == 0)
+                                prefetch_at(nc);
+                            visit(nt, nc, [&](auto whole, index_t tr, index_t th, index_t tc)
+                                  { load_at(whole, tr, th, tc, bufs[(k + 1) & 1]); });
+                        }
+                        visit(t, c, [&](auto whole, index_t tr, index_t th, index_t tc)
+                              { emit_at(whole, tr, th, tc, bufs[k & 1]); });
+                        t = nt;
+                        c = nc;
+                    }
                 }
-                if (c < b.n_inner) // the last columns
-                    for (index_t t = 0; t < h; t += W)
-                        tile_at(std::false_type{}, r0 + t, std::min(W, h - t), c);
+                else
+                {
+                    index_t c = 0;
+                    for (; c + W <= b.n_inner; c += W)
+                    {
+                        prefetch_at(c);
+                        for (index_t t = 0; t < whole; t += W)
+                            tile_at(std::true_type{}, r0 + t, W, c);
+                        if (whole < h)
+                            tile_at(std::false_type{}, r0 + whole, h - whole, c);
+                    }
+                    if (c < b.n_inner) // the last columns
+                        for (index_t t = 0; t < h; t += W)
+                            tile_at(std::false_type{}, r0 + t, std::min(W, h - t), c);
+                }
             }
         }
 
