@@ -212,6 +212,21 @@ TEST_CASE_TEMPLATE("in-register transpose", T, float, double, std::int32_t, std:
             for (std::size_t j = 0; j < W; ++j)
                 REQUIRE(data[i * W + j] == static_cast<T>(j * W + i));
         }
+        // Transposed as loaded (on AVX-512, 32-bit lanes come in 256-bit halves), from
+        // rows at any offset and a pitch that moves each row's offset.
+        for (const std::size_t pitch : {W, W + 3, 4 * W + 8})
+            for (std::size_t off = 0; off < W; ++off)
+            {
+                std::vector<T> src(off + W * pitch);
+                std::iota(src.begin(), src.end(), T(1));
+                simd::load_transposed<simd::default_arch>(rows, src.data() + off, static_cast<std::ptrdiff_t>(pitch));
+                for (std::size_t i = 0; i < W; ++i)
+                {
+                    rows[i].store_unaligned(data.data());
+                    for (std::size_t j = 0; j < W; ++j)
+                        REQUIRE(data[j] == src[off + j * pitch + i]);
+                }
+            }
     }
 }
 

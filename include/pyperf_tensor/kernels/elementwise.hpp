@@ -43,7 +43,8 @@ namespace pyperf_tensor::kernels
         // -> 9.3-10.6 ms, add(x.T, y) 18.4 -> 14.5-15.9, exp(x.T) 9.9-10.5 -> 7.8-8.1. The
         // tiles written straight to the output (transposed_tiles_direct), in bands of two
         // tiles since stop 35, ask for every line of theirs from prefetch_bytes (1 MiB) on:
-        // there they gain at 1000x1000 too (with bands of one tile they had not).
+        // there they gain at 1000x1000 too (with bands of one tile they had not), but for
+        // the memory-bound ops only (see prefetch_at there).
         constexpr index_t tile_ahead = 3;
         template <class T>
         constexpr bool tiles_from_memory(index_t columns, index_t stride,
@@ -729,18 +730,11 @@ namespace pyperf_tensor::kernels
             using B = xsimd::batch<T, Arch>;
             constexpr index_t W = static_cast<index_t>(B::size);
             if (h == W && cw == W)
-            {
-                PYPERF_TENSOR_UNROLL
-                for (index_t j = 0; j < W; ++j)
-                    tile[j] = B::load_unaligned(src + j * stride);
-            }
-            else
-            {
-                tile[0] = simd::load_part<B>(src, 1, h, T(0)); // cw >= 1
-                PYPERF_TENSOR_UNROLL
-                for (index_t j = 1; j < W; ++j)
-                    tile[j] = j < cw ? simd::load_part<B>(src + j * stride, 1, h, T(0)) : tile[0];
-            }
+                return simd::load_transposed<Arch>(tile, src, stride);
+            tile[0] = simd::load_part<B>(src, 1, h, T(0)); // cw >= 1
+            PYPERF_TENSOR_UNROLL
+            for (index_t j = 1; j < W; ++j)
+                tile[j] = j < cw ? simd::load_part<B>(src + j * stride, 1, h, T(0)) : tile[0];
             simd::transpose<Arch>(tile);
         }
 
@@ -901,18 +895,30 @@ namespace pyperf_tensor::kernels
             // One W x W tile: output rows [r0, r0 + h), columns [c, c + cw). Whole tiles (h
             // and cw W) take code of their own, with no test of h or cw: under those tests
             // (a branch per store) neg(x.T) took 1.25x as long on 1000x1000 float32.
-            // The last tile of a band may be narrower (cw < W): its lanes past cw are read
-            // and written as parts (masked loads and stores on AVX-512).
+            // A band's first and last tiles may be narrower (cw < W): their lanes past cw
+            // are read and written as parts (masked loads and stores on AVX-512).
+            // Columns [c, col_end(c)) make a tile column: the band's first ends where its
+            // first output row is register-aligned (c0), so that its stores, and those of
+            // the rows on the same line offset, do not straddle two lines (float32 rows
+            // of 1000 elements, as NumPy allocates them 16 bytes off a line, are 16 and
+            // 48 bytes off it in turn; this puts half of them on whole lines). C++, 1
+            // thread, 1000x1000, with load_transposed's halves: neg(x.T) 88.9 -> 85.5 us,
+            // add(x.T, y) 135.0 -> 125.6, fma(x.T, y, y) 155.1 -> 147.9. Halves stored
+            // apart (each row's on a whole line) took 1.07-1.13x as long. Approximate ops
+            // keep whole tile columns from the first (exp(x.T), log(x.T): 3% slower with
+            // the head's partial tiles).
+            index_t c0 = 0;
+            const auto col_end = [&](index_t c) { return std::min(b.n_inner, c < c0 ? c0 : c + W); };
             const auto load_at = [&](auto whole, index_t r0, index_t h, index_t c, B* tile)
             {
                 constexpr bool full = decltype(whole)::value;
-                const index_t cw = full ? W : std::min(W, b.n_inner - c);
+                const index_t cw = full ? W : col_end(c) - c;
                 transposed_tile<Arch>(tile, b.in[A] + r0 + c * stride, stride, full ? W : h, cw);
             };
             const auto emit_at = [&](auto whole, index_t r0, index_t h, index_t c, const B* tile)
             {
                 constexpr bool full = decltype(whole)::value;
-                const index_t cw = full ? W : std::min(W, b.n_inner - c);
+                const index_t cw = full ? W : col_end(c) - c;
                 const std::array<const T*, N> in{(b.in[K] + (r0 * outer[K] + c))...};
                 T* out = b.out + r0 * pitch + c;
                 // Output row j of the tile.
@@ -968,7 +974,16 @@ namespace pyperf_tensor::kernels
                     continue;
                 const auto prefetch_at = [&](index_t c)
                 {
-                    tile_prefetch<W>(far, b.in[A] + r0 + c * stride, stride, c, b.n_inner, h);
+                    // Approximate ops load each tile before running the op on the one
+                    // before it (below), which hides the loads' latency; the tiles' lines
+                    // asked for as well cost them time (C++, float32, 1 thread, medians
+                    // of alternating runs, 1000x1000 / 1400x1400: exp(x.T) 168.8 ->
+                    // 157.4 / 364.9 -> 308.6 us, sigmoid 180.0 -> 169.5 / 370.0 -> 331.4,
+                    // tanh 191.5 -> 164.8 / 384.9 -> 321.2, log 215.3 -> 216.2 / 434.6
+                    // -> 448.6; two threads exp 93.8 -> 85.7). The rows beside the tile
+                    // are read in the op's loop and keep theirs.
+                    if constexpr (!approximate_v<Op>)
+                        tile_prefetch<W>(far, b.in[A] + r0 + c * stride, stride, c, b.n_inner, h);
                     if constexpr (Rows)
                         if (far && c + (tile_ahead + 1) * W <= b.n_inner)
                             for (index_t j = 0; j < h; ++j)
@@ -1017,7 +1032,18 @@ namespace pyperf_tensor::kernels
                 }
                 else
                 {
+                    const auto part = [&](index_t c) // the head or the last columns
+                    {
+                        for (index_t t = 0; t < h; t += W)
+                            tile_at(std::false_type{}, r0 + t, std::min(W, h - t), c);
+                    };
+                    c0 = simd::unaligned_head<Arch>(b.out + r0 * pitch, W);
                     index_t c = 0;
+                    if (c0 > 0)
+                    {
+                        part(0);
+                        c = col_end(0);
+                    }
                     for (; c + W <= b.n_inner; c += W)
                     {
                         prefetch_at(c);
@@ -1026,9 +1052,8 @@ namespace pyperf_tensor::kernels
                         if (whole < h)
                             tile_at(std::false_type{}, r0 + whole, h - whole, c);
                     }
-                    if (c < b.n_inner) // the last columns
-                        for (index_t t = 0; t < h; t += W)
-                            tile_at(std::false_type{}, r0 + t, std::min(W, h - t), c);
+                    if (c < b.n_inner)
+                        part(c);
                 }
             }
         }
