@@ -100,10 +100,11 @@ namespace pyperf_tensor::simd
         }
 #endif
 #if defined(__AVX512F__)
+        // Each 128-bit lane's 4x4 block of rows b..b+3 (b = 0, 4, 8, 12), transposed in place.
         template <class Arch>
-        PYPERF_TENSOR_INLINE void transpose_ps(__m512* r) noexcept
+        PYPERF_TENSOR_INLINE void transpose_lanes_ps(__m512* r) noexcept
         {
-            __m512 t[16], u[16], v[16];
+            __m512 t[16];
             PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 8; ++i)
             {
@@ -113,18 +114,26 @@ namespace pyperf_tensor::simd
             PYPERF_TENSOR_UNROLL
             for (int b = 0; b < 16; b += 4)
             {
-                u[b + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[b]), _mm512_castps_pd(t[b + 2])));
-                u[b + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[b]), _mm512_castps_pd(t[b + 2])));
-                u[b + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[b + 1]), _mm512_castps_pd(t[b + 3])));
-                u[b + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[b + 1]), _mm512_castps_pd(t[b + 3])));
+                const __m512d t0 = _mm512_castps_pd(t[b]), t1 = _mm512_castps_pd(t[b + 1]);
+                const __m512d t2 = _mm512_castps_pd(t[b + 2]), t3 = _mm512_castps_pd(t[b + 3]);
+                r[b] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+                r[b + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+                r[b + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+                r[b + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
             }
+        }
+        template <class Arch>
+        PYPERF_TENSOR_INLINE void transpose_ps(__m512* r) noexcept
+        {
+            transpose_lanes_ps<Arch>(r);
+            __m512 v[16];
             PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 4; ++i)
             {
-                v[i] = _mm512_shuffle_f32x4(u[i], u[i + 4], 0x88);
-                v[i + 4] = _mm512_shuffle_f32x4(u[i], u[i + 4], 0xdd);
-                v[i + 8] = _mm512_shuffle_f32x4(u[i + 8], u[i + 12], 0x88);
-                v[i + 12] = _mm512_shuffle_f32x4(u[i + 8], u[i + 12], 0xdd);
+                v[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+                v[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+                v[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+                v[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
             }
             PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 8; ++i)
@@ -169,7 +178,7 @@ namespace pyperf_tensor::simd
         template <class Arch>
         PYPERF_TENSOR_INLINE void load_transposed_halves(__m512* r, const float* src, std::ptrdiff_t stride) noexcept
         {
-            __m512 a[16], t[16];
+            __m512 a[16];
             PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 8; ++i)
             {
@@ -179,23 +188,7 @@ namespace pyperf_tensor::simd
                 a[i + 8] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(src + i * stride + 8)),
                                               _mm256_loadu_ps(src + (i + 8) * stride + 8), 1);
             }
-            PYPERF_TENSOR_UNROLL
-            for (int i = 0; i < 8; ++i)
-            {
-                t[2 * i] = _mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]);
-                t[2 * i + 1] = _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]);
-            }
-            PYPERF_TENSOR_UNROLL
-            for (int b = 0; b < 16; b += 4)
-            {
-                // a[b + k]: column k of each lane's 4x4 block of rows b..b+3.
-                const __m512d t0 = _mm512_castps_pd(t[b]), t1 = _mm512_castps_pd(t[b + 1]);
-                const __m512d t2 = _mm512_castps_pd(t[b + 2]), t3 = _mm512_castps_pd(t[b + 3]);
-                a[b] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
-                a[b + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
-                a[b + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
-                a[b + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
-            }
+            transpose_lanes_ps<Arch>(a);
             PYPERF_TENSOR_UNROLL
             for (int k = 0; k < 16; ++k)
                 if (k % 8 < 4) // 128-bit lanes {k's 0, k+4's 0, k's 2, k+4's 2} and {1, 1, 3, 3}
