@@ -178,15 +178,21 @@ namespace pyperf_tensor::simd
         template <class Arch>
         PYPERF_TENSOR_INLINE void load_transposed_halves(__m512* r, const float* src, std::ptrdiff_t stride) noexcept
         {
+            // Two 256-bit halves in one register (vinsertf64x4: AVX-512F, where vinsertf32x8
+            // needs DQ; the lanes' type does not matter to an insert).
+            const auto halves = [](const float* lo, const float* hi)
+            {
+                return _mm512_castpd_ps(
+                    _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(reinterpret_cast<const double*>(lo))),
+                                       _mm256_loadu_pd(reinterpret_cast<const double*>(hi)), 1));
+            };
             __m512 a[16];
             PYPERF_TENSOR_UNROLL
             for (int i = 0; i < 8; ++i)
             {
                 // a[i]: columns 0-7 of rows i and i + 8; a[i + 8]: their columns 8-15.
-                a[i] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(src + i * stride)),
-                                          _mm256_loadu_ps(src + (i + 8) * stride), 1);
-                a[i + 8] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(src + i * stride + 8)),
-                                              _mm256_loadu_ps(src + (i + 8) * stride + 8), 1);
+                a[i] = halves(src + i * stride, src + (i + 8) * stride);
+                a[i + 8] = halves(src + i * stride + 8, src + (i + 8) * stride + 8);
             }
             transpose_lanes_ps<Arch>(a);
             PYPERF_TENSOR_UNROLL
