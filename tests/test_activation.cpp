@@ -14,6 +14,7 @@
 #include <xtensor/xview.hpp>
 
 #include <pyperf_tensor/ops/activation.hpp>
+#include <pyperf_tensor/ops/elementwise.hpp>
 
 namespace pt = pyperf_tensor;
 
@@ -306,13 +307,14 @@ TEST_CASE("float64 tanh is within 2.5 ULP of the exact value, saturation and tin
 TEST_CASE_TEMPLATE("edge lanes anywhere in a row's chunks, the output at every offset: the same bits as in place", T,
                    float, double)
 {
-    // Out of place, sigmoid, silu and GELU check a row for edge lanes once per chunk of 4
-    // KiB and patch the chunk after, then the next 1, 2, 4 ... chunks as they go, counted
-    // on from row to row; in place, register by register. Rows of two chunks and a part,
-    // an edge input (or a NaN) at the row's first element, at either side of a chunk's
-    // end, or last, or at all of those in the rows after (chunks patched either way);
-    // the output's rows start at every element offset within a register (its head and
-    // tail partial registers move), one after the other or 5 elements apart.
+    // Out of place, sigmoid, silu and GELU (and exp on AVX-512 float32) check a row for
+    // edge lanes once per chunk of 4 KiB and patch the chunk after, then the next 1, 2, 4
+    // ... chunks as they go, counted on from row to row; in place, register by register.
+    // Rows of two chunks and a part, an edge input (or a NaN) at the row's first element,
+    // at either side of a chunk's end, or last, or at all of those in the rows after
+    // (chunks patched either way); the output's rows start at every element offset within
+    // a register (its head and tail partial registers move), one after the other or 5
+    // elements apart.
     constexpr pt::index_t chunk = 4096 / sizeof(T), cols = 2 * chunk + 77, rows = 6;
     constexpr pt::index_t lanes = 64 / sizeof(T);
     const std::vector<T> far = std::is_same<T, float>::value ? std::vector<T>{T(-4.5), T(-9.5), T(-85), T(-100)}
@@ -363,7 +365,66 @@ TEST_CASE_TEMPLATE("edge lanes anywhere in a row's chunks, the output at every o
                 check(
                     "gelu", [](const auto& o, const auto& a) { pt::gelu_into(o, a); }, [](auto& a) { pt::gelu_(a); },
                     gelu_ref);
+                check(
+                    "exp", [](const auto& o, const auto& a) { pt::exp_into(o, a); }, [](auto& a) { pt::exp_(a); },
+                    [](long double v) { return std::exp(v); });
             }
+}
+
+TEST_CASE_TEMPLATE("edge lanes in transposed tiles: a tile with one is done again, the same bits as contiguous", T,
+                   float, double)
+{
+    // A transposed input goes through W x W tiles. exp and the activations whose edge
+    // lanes lie below a bound run a tile without the test, keeping its least input, and
+    // run it again through the whole op if that lies below the bound. An edge input (or a
+    // NaN) at a tile's first and last lane, in the partial tiles at either end, or in
+    // every tile at once; the results' bits against those of the contiguous input.
+    constexpr pt::index_t W = xsimd::batch<T, pt::simd::default_arch>::size, rows = 3 * W + 5, cols = 2 * W + 3;
+    const std::vector<T> far = std::is_same<T, float>::value ? std::vector<T>{T(-4.5), T(-85), T(-100)}
+                                                             : std::vector<T>{T(-12), T(-705), T(-720)};
+    const std::vector<std::vector<std::pair<pt::index_t, pt::index_t>>> places = {
+        {{0, 0}}, {{W - 1, W - 1}}, {{W, 0}}, {{rows - 1, cols - 1}}, {{rows - 3, W + 1}}, {{2, cols - 2}}, {}};
+    for (std::size_t v = 0; v <= far.size(); ++v)
+        for (std::size_t q = 0; q < places.size(); ++q)
+        {
+            auto at = places[q];
+            if (at.empty()) // every tile
+                for (pt::index_t i = 1; i < rows; i += W)
+                    for (pt::index_t j = 2; j < cols; j += W)
+                        at.push_back({i, j});
+            const T edge = v < far.size() ? far[v] : std::numeric_limits<T>::quiet_NaN();
+            pt::tensor<T> base(pt::dims{cols, rows}); // x = base.T, rows x cols
+            for (pt::index_t k = 0; k < rows * cols; ++k)
+                base.data()[k] = T(0.25) * static_cast<T>(k % 17) - T(2);
+            for (const auto& [i, j] : at)
+                base.data()[j * rows + i] = edge;
+            const pt::view<T> x(base.data(), {rows, cols}, {1, rows});
+            pt::tensor<T> c(pt::dims{rows, cols}), out(pt::dims{rows, cols});
+            for (pt::index_t i = 0; i < rows; ++i)
+                for (pt::index_t j = 0; j < cols; ++j)
+                    c.data()[i * cols + j] = base.data()[j * rows + i];
+            auto check = [&](const char* name, auto into)
+            {
+                into(out, x);
+                pt::tensor<T> want(pt::dims{rows, cols});
+                into(want, c);
+                INFO(name, ": edge ", edge, ", place ", q);
+                CHECK(std::memcmp(out.data(), want.data(), sizeof(T) * static_cast<std::size_t>(rows * cols)) == 0);
+            };
+            check("exp", [](auto& o, const auto& a) { pt::exp_into(o, a); });
+            check("sigmoid", [](auto& o, const auto& a) { pt::sigmoid_into(o, a); });
+            check("silu", [](auto& o, const auto& a) { pt::silu_into(o, a); });
+            check("gelu", [](auto& o, const auto& a) { pt::gelu_into(o, a); });
+            pt::exp_into(out, x);
+            for (const auto& [i, j] : at)
+            {
+                const T r = out.data()[i * cols + j];
+                if (std::isnan(edge))
+                    CHECK(std::isnan(r));
+                else
+                    CHECK(ulps(r, std::exp(static_cast<long double>(edge))) <= 1);
+            }
+        }
 }
 
 TEST_CASE_TEMPLATE("three forms, xtensor containers, strided views, leaky_relu's slope", T, float, double)

@@ -192,7 +192,41 @@ namespace pyperf_tensor::kernels
                 return detail::nan_max(x, detail::wrap_sub(V(0), x));
         });
     PYPERF_TENSOR_ELEMENTWISE_OP(sqrt, 1, is_float, PYPERF_TENSOR_UNARY_BODY(xsimd::sqrt(x)));
-    PYPERF_TENSOR_ELEMENTWISE_OP(exp, 1, is_float, PYPERF_TENSOR_UNARY_BODY(simd::exp(x)) PYPERF_TENSOR_APPROXIMATE);
+    // exp: split (has_edges), so that a contiguous row tests for its edge lanes apart from
+    // the arithmetic; on AVX-512 float32 they are only those below a bound (results that
+    // may lie below the normal range), tested once per chunk (has_edge_below). C++, float32
+    // 1000x1000, 1 thread: the test per register cost 15% (96 -> 82 us without it).
+    struct exp_op
+    {
+        static constexpr const char* name = "exp";
+        static constexpr std::size_t arity = 1;
+        template <class T>
+        static constexpr bool supports = detail::is_float<T>;
+        static constexpr bool approximate = true;
+        static constexpr bool has_edges = true;
+        template <class V>
+        V operator()(const V& x) const noexcept
+        {
+            return simd::exp(x);
+        }
+        template <class V>
+        V compute(const V& x) const noexcept
+        {
+            return simd::exp_unpatched(x);
+        }
+        template <class V>
+        V edges(const V& r, const V& x) const noexcept
+        {
+            return simd::exp_patch(r, x);
+        }
+        template <
+            class V,
+            std::enable_if_t<simd::detail::is_zmm<V>() && std::is_same<typename V::value_type, float>::value, int> = 0>
+        static float edge_below() noexcept
+        {
+            return simd::exp_unpatched_min<V>();
+        }
+    };
     PYPERF_TENSOR_ELEMENTWISE_OP(log, 1, is_float, PYPERF_TENSOR_UNARY_BODY(simd::log(x)) PYPERF_TENSOR_APPROXIMATE);
     PYPERF_TENSOR_ELEMENTWISE_OP(square, 1, any_type, PYPERF_TENSOR_UNARY_BODY(detail::wrap_mul(x, x)));
     PYPERF_TENSOR_ELEMENTWISE_OP(reciprocal, 1, is_float, PYPERF_TENSOR_UNARY_BODY(V(1) / x));
@@ -921,8 +955,8 @@ namespace pyperf_tensor::kernels
                 const index_t cw = full ? W : col_end(c) - c;
                 const std::array<const T*, N> in{(b.in[K] + (r0 * outer[K] + c))...};
                 T* out = b.out + r0 * pitch + c;
-                // Output row j of the tile.
-                const auto row = [&](index_t j)
+                // Output row j of the tile; the op without its edge test (compute) if `plain`.
+                const auto row = [&](index_t j, auto plain)
                 {
                     auto read = [&](auto k) -> B
                     {
@@ -936,21 +970,44 @@ namespace pyperf_tensor::kernels
                         else
                             return simd::load_part<B>(in[k_] + j * outer[k_], 1, cw, T(0));
                     };
-                    const B v = op(read(std::integral_constant<std::size_t, K>{})...);
+                    B v;
+                    if constexpr (decltype(plain)::value)
+                        v = op.compute(read(std::integral_constant<std::size_t, K>{})...);
+                    else
+                        v = op(read(std::integral_constant<std::size_t, K>{})...);
                     if (full || cw == W)
                         v.store_unaligned(out + j * pitch);
                     else
                         simd::store_part(out + j * pitch, 1, cw, v);
                 };
                 if constexpr (approximate_v<Op>) // one copy of the op's code, not W
-                    for (index_t j = 0; j < (full ? W : h); ++j)
-                        row(j);
+                {
+                    const index_t rows = full ? W : h;
+                    if constexpr (N == 1 && has_edge_below<Op, B>::value)
+                    {
+                        // As a contiguous row's chunks: the tile's least input kept, and
+                        // the tile done again by the whole op if it lies below the bound
+                        // (a partial tile's lanes past cw are copies of its first lane).
+                        B least(std::numeric_limits<T>::infinity());
+                        for (index_t j = 0; j < rows; ++j)
+                        {
+                            least = xsimd::min(tile[j], least); // NaN: least (minps's 2nd operand)
+                            row(j, std::true_type{});
+                        }
+                        if (xsimd::any(least < B(Op::template edge_below<B>())))
+                            for (index_t j = 0; j < rows; ++j)
+                                row(j, std::false_type{});
+                    }
+                    else
+                        for (index_t j = 0; j < rows; ++j)
+                            row(j, std::false_type{});
+                }
                 else
                     simd::unrolled<B::size>(
                         [&](auto j)
                         {
                             if (full || static_cast<index_t>(decltype(j)::value) < h)
-                                row(decltype(j)::value);
+                                row(decltype(j)::value, std::false_type{});
                         });
             };
             const auto tile_at = [&](auto whole, index_t r0, index_t h, index_t c)

@@ -275,13 +275,25 @@ namespace pyperf_tensor::simd
             const __m512i sign = _mm512_and_epi32(_mm512_castps_si512(v), _mm512_set1_epi32(INT32_MIN));
             return _mm512_mask_blend_ps(normal, _mm512_castsi512_ps(_mm512_or_epi32(bits, sign)), r);
         }
+        PYPERF_TENSOR_INLINE exp_f32_zmm_parts exp_f32_zmm_clamped(__m512 x, __m512 m) noexcept
+        {
+            return exp_f32_zmm_split(
+                _mm512_min_ps(_mm512_set1_ps(100.0f), _mm512_max_ps(_mm512_set1_ps(exp_f32_clamp_lo), x)), m);
+        }
         PYPERF_TENSOR_INLINE __m512 exp_f32_zmm(__m512 x, __m512 m = _mm512_set1_ps(1.0f)) noexcept
         {
-            const exp_f32_zmm_parts e = exp_f32_zmm_split(
-                _mm512_min_ps(_mm512_set1_ps(100.0f), _mm512_max_ps(_mm512_set1_ps(exp_f32_clamp_lo), x)), m);
+            const exp_f32_zmm_parts e = exp_f32_zmm_clamped(x, m);
             // |v| < 2^11 (|m| <= 2^10): below 2^-115 the result may be below the normal range
             if (_mm512_cmp_ps_mask(e.k, _mm512_set1_ps(-115.0f), _CMP_LT_OQ))
                 return exp_f32_zmm_below_normal(e.v, e.k);
+            return _mm512_scalef_ps(e.v, e.k);
+        }
+        // exp_f32_zmm without its test: right wherever k >= -115 (x >= -79.5: x log2(e) >=
+        // -114.7), and from -79.5 up exp_f32_zmm's bits, overflow to inf included.
+        constexpr float exp_f32_zmm_unpatched_min = -79.5f;
+        PYPERF_TENSOR_INLINE __m512 exp_f32_zmm_unpatched(__m512 x) noexcept
+        {
+            const exp_f32_zmm_parts e = exp_f32_zmm_clamped(x, _mm512_set1_ps(1.0f));
             return _mm512_scalef_ps(e.v, e.k);
         }
 #endif
@@ -623,25 +635,50 @@ namespace pyperf_tensor::simd
         }
     } // namespace detail
 
+    // exp in two parts, for a row that tests its edge lanes apart from the arithmetic (the
+    // kernels' has_edges): exp_unpatched(x) has no branch and is exp(x) but on the lanes
+    // exp_patch(r, x) puts right; exp(x) is exp_patch(exp_unpatched(x), x). On AVX-512
+    // float32 those lanes are the ones below exp_unpatched_min (results that may lie below
+    // the normal range: its clamps and vscalefps take care of overflow); elsewhere also
+    // those that overflow (exp_normal builds its power of 2 in the exponent bits).
+    template <class V>
+    constexpr typename V::value_type exp_unpatched_min() noexcept
+    {
+        using T = typename V::value_type;
+#if defined(__AVX512F__)
+        if constexpr (std::is_same<T, float>::value && detail::is_zmm<V>())
+            return detail::exp_f32_zmm_unpatched_min;
+#endif
+        // log of the least normal number, plus 1
+        return std::is_same<T, float>::value ? T(-86.336544750553108987) : T(-707.39641853226410622);
+    }
+    template <class V>
+    PYPERF_TENSOR_INLINE V exp_unpatched(const V& x) noexcept
+    {
+#if defined(__AVX512F__)
+        if constexpr (std::is_same<typename V::value_type, float>::value && detail::is_zmm<V>())
+            return detail::exp_f32_zmm_unpatched(x);
+#endif
+        return exp_normal(x);
+    }
+    template <class V>
+    PYPERF_TENSOR_INLINE V exp_patch(const V& r, const V& x) noexcept
+    {
+        using T = typename V::value_type;
+        auto edge = x < V(exp_unpatched_min<V>());
+        if constexpr (!std::is_same<T, float>::value || !detail::is_zmm<V>())
+            edge = edge | (x > V(std::log(std::numeric_limits<T>::max()) - T(1)));
+        if (xsimd::any(edge))
+            return detail::exp_edges(r, x, edge);
+        return r;
+    }
     template <class V>
     PYPERF_TENSOR_INLINE V exp(const V& x) noexcept
     {
         if constexpr (std::is_arithmetic<V>::value)
             return std::exp(x);
         else
-        {
-            using T = typename V::value_type;
-#if defined(__AVX512F__)
-            if constexpr (std::is_same<T, float>::value && detail::is_zmm<V>())
-                return detail::exp_f32_zmm(x);
-#endif
-            const V r = exp_normal(x);
-            const auto edge = (x < V(std::log(std::numeric_limits<T>::min()) + T(1)))
-                              | (x > V(std::log(std::numeric_limits<T>::max()) - T(1)));
-            if (xsimd::any(edge))
-                return detail::exp_edges(r, x, edge);
-            return r;
-        }
+            return exp_patch(exp_unpatched(x), x);
     }
 
     // exp(-x) for |x| <= -exp_negated_min (float32 80, float64 700), and NaN; above, e^-80
