@@ -678,7 +678,14 @@ namespace pyperf_tensor::simd
         if constexpr (std::is_arithmetic<V>::value)
             return std::exp(x);
         else
+        {
+#if defined(__AVX512F__)
+            // One pass: its test reads k, and a register with edge lanes reuses the parts.
+            if constexpr (std::is_same<typename V::value_type, float>::value && detail::is_zmm<V>())
+                return detail::exp_f32_zmm(x);
+#endif
             return exp_patch(exp_unpatched(x), x);
+        }
     }
 
     // exp(-x) for |x| <= -exp_negated_min (float32 80, float64 700), and NaN; above, e^-80
