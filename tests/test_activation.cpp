@@ -376,9 +376,10 @@ TEST_CASE_TEMPLATE("edge lanes in transposed tiles: a tile with one is done agai
 {
     // A transposed input goes through W x W tiles. exp and the activations whose edge
     // lanes lie below a bound run a tile without the test, keeping its least input, and
-    // run it again through the whole op if that lies below the bound. An edge input (or a
-    // NaN) at a tile's first and last lane, in the partial tiles at either end, or in
-    // every tile at once; the results' bits against those of the contiguous input.
+    // run it again through the whole op if that lies below the bound, the next 1, 2, 4
+    // ... tiles through the whole op at once. An edge input (or a NaN) at a tile's first
+    // and last lane, in the partial tiles at either end, or in every tile (tiles taken
+    // both ways); the results' bits against those of the contiguous input.
     constexpr pt::index_t W = xsimd::batch<T, pt::simd::default_arch>::size, rows = 3 * W + 5, cols = 2 * W + 3;
     const std::vector<T> far = std::is_same<T, float>::value ? std::vector<T>{T(-4.5), T(-85), T(-100)}
                                                              : std::vector<T>{T(-12), T(-705), T(-720)};
