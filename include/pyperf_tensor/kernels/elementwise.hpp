@@ -304,35 +304,42 @@ namespace pyperf_tensor::kernels
 #undef PYPERF_TENSOR_BINARY_BODY
 #undef PYPERF_TENSOR_ELEMENTWISE_OP
 
-    // Ops whose batch code is an approximation (within a few ULP) rather than the exact
-    // IEEE result: their scalar heads and tails are computed through a batch too, so an
-    // element's result never depends on where a row or a thread's piece starts.
-    // An op declares itself approximate with `static constexpr bool approximate = true;`.
-    template <class Op, class = void>
-    struct is_approximate : std::false_type
+    // Whether an op declares a flag, `static constexpr bool <flag> = true;` (Flag<Op> reads
+    // it; an op without the member has the flag unset).
+    template <template <class> class Flag, class Op, class = void>
+    struct op_flag : std::false_type
+    {
+    };
+    template <template <class> class Flag, class Op>
+    struct op_flag<Flag, Op, std::enable_if_t<Flag<Op>::value>> : std::true_type
     {
     };
     template <class Op>
-    struct is_approximate<Op, std::enable_if_t<Op::approximate>> : std::true_type
-    {
-    };
+    using approximate_flag = std::bool_constant<Op::approximate>;
     template <class Op>
-    constexpr bool approximate_v = is_approximate<Op>::value;
+    using has_edges_flag = std::bool_constant<Op::has_edges>;
+    template <class Op>
+    using one_pass_flag = std::bool_constant<Op::one_pass>;
 
-    // An op may split its batch code in two (has_edges = true): compute(x...), without
+    // Ops whose batch code is an approximation (within a few ULP) rather than the exact
+    // IEEE result (`approximate`): their scalar heads and tails are computed through a
+    // batch too, so an element's result never depends on where a row or a thread's piece
+    // starts.
+    template <class Op>
+    constexpr bool approximate_v = op_flag<approximate_flag, Op>::value;
+
+    // An op may split its batch code in two (`has_edges`): compute(x...), without
     // branches, and edges(r, x...), which patches the rare lanes compute gets wrong behind
     // a test and a branch; op(x...) is edges(compute(x...), x...). A contiguous row then
     // computes two registers before it patches either: a branch between them would keep
     // the compiler from interleaving their chains (see simd::for_each_lane; sigmoid
     // 207 -> 197 us, C++ 1000x1000 float32).
-    template <class Op, class = void>
-    struct has_edges : std::false_type
-    {
-    };
     template <class Op>
-    struct has_edges<Op, std::enable_if_t<Op::has_edges>> : std::true_type
-    {
-    };
+    constexpr bool has_edges_v = op_flag<has_edges_flag, Op>::value;
+    // An op with edges whose op(x...) takes a register with edge lanes in one pass, for less
+    // than compute then edges (`one_pass`): chunks patched as they go take op.
+    template <class Op>
+    constexpr bool one_pass_v = op_flag<one_pass_flag, Op>::value;
     // A one-input op whose edge lanes are exactly those with x < Op::edge_below<B>() (NaN
     // never one): a contiguous row that does not write over its input then tests for
     // them once per chunk (see row).
@@ -344,18 +351,6 @@ namespace pyperf_tensor::kernels
     struct has_edge_below<Op, B, std::void_t<decltype(Op::template edge_below<B>())>> : std::true_type
     {
     };
-    // An op with edges whose op(x...) takes a register with edge lanes in one pass, for less
-    // than compute then edges (`one_pass = true`): chunks patched as they go take op.
-    template <class Op, class = void>
-    struct is_one_pass : std::false_type
-    {
-    };
-    template <class Op>
-    struct is_one_pass<Op, std::enable_if_t<Op::one_pass>> : std::true_type
-    {
-    };
-    template <class Op>
-    constexpr bool one_pass_v = is_one_pass<Op>::value;
 
     // The ops of each arity, in the order of their enums; kernel tables are built from these.
     using unary_ops = std::tuple<neg_op, abs_op, sqrt_op, exp_op, log_op, square_op, reciprocal_op>;
@@ -537,7 +532,7 @@ namespace pyperf_tensor::kernels
             // kept in registers, the values were spilled, silu 201 -> 216 us), on contiguous
             // rows; a strided row would gather them again (sigmoid(x[:, ::2]) 240 -> 277 us),
             // so there the op runs whole.
-            constexpr bool split = has_edges<Op>::value && read_walk == walk::contiguous;
+            constexpr bool split = has_edges_v<Op> && read_walk == walk::contiguous;
             // Mirrored, element i goes to out[n - 1 - i], a full register's lanes reversed
             // at out + n - W - i; that address is register-aligned where anchor + i is.
             constexpr index_t W = static_cast<index_t>(B::size);
